@@ -1,0 +1,216 @@
+"""``make bench``: fill a separate PostgreSQL database, serve it with gunicorn, measure.
+
+For each page: median and p95 *server* time over N requests (from the ``Server-Timing``
+header that ``BENCH_HEADERS=1`` turns on), SQL query count, and the ratio to the floor
+endpoint ``/healthz`` measured in the same run. Prints a table and writes
+``var/bench/latest.json``.
+
+    make bench                          # reuse the filled database when it is already there
+    make bench BENCH_ARGS="--refill"    # drop and fill it again
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/empathy_bench"
+PORT = 8765
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "BENCH_HEADERS": "1",
+        "STATIC_ROOT": str(OUT / "static"),
+        "LOG_LEVEL": "WARNING",
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15"),
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare_database(database_url: str, refill: bool, fill_args: list[str]) -> None:
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        marker = OUT / f"{name}.filled"
+        if exists and marker.exists() and not refill:
+            print(f"Reusing filled database {name} (--refill to rebuild it).")
+            return
+        print(f"Creating database {name}…")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = server_env(database_url)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    started = time.perf_counter()
+    manage(env, "bench_fill", *fill_args)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    print(f"Filled in {time.perf_counter() - started:.0f}s.")
+    marker.write_text(json.dumps({"filled_at": time.time(), "args": fill_args}))
+
+
+def start_server(env: dict[str, str], workers: int) -> subprocess.Popen:
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "empathy_crm.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not start; see its output above.")
+
+
+def session_cookie(user) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def measure(url: str, cookie: str | None, requests: int) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    headers = {"Cookie": cookie} if cookie else {}
+    times: list[float] = []
+    queries = 0
+    for i in range(requests + 3):
+        conn.request("GET", url, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise SystemExit(f"{url} answered {response.status}; the benchmark expects 200.")
+        if i < 3:
+            continue  # warm-up
+        timing = response.getheader("Server-Timing", "app;dur=0")
+        times.append(float(timing.split("dur=")[1]))
+        queries = int(response.getheader("X-Query-Count", "0"))
+    conn.close()
+    times.sort()
+    return {
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2),
+        "queries": queries,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--refill", action="store_true", help="drop and fill the database again")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("fill_args", nargs="*", help="passed to manage.py bench_fill")
+    args = parser.parse_args()
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    prepare_database(args.database_url, args.refill, args.fill_args)
+    env = server_env(args.database_url)
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DEBUG", "SECRET_KEY", "STATIC_ROOT")})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empathy_crm.settings")
+    import django
+
+    django.setup()
+    from benchmarks.targets import FLOOR, JOBS, PAGES, context
+
+    ctx = context()
+    cookies = {role: session_cookie(ctx[role]) for role in ("rep", "manager", "admin")}
+    server = start_server(env, args.workers)
+    results: list[dict] = []
+    try:
+        floor = measure(FLOOR.url(ctx), None, args.requests)
+        for page in [FLOOR, *PAGES]:
+            url = page.url(ctx)
+            stats = floor if page is FLOOR else measure(url, cookies.get(page.role), args.requests)
+            ratio = stats["median_ms"] / floor["median_ms"] if floor["median_ms"] else 0
+            results.append(
+                {"name": page.name, "url": url, **stats, "ratio_to_floor": round(ratio, 2)}
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    for job in JOBS:
+        started = time.perf_counter()
+        items = job.run(ctx)
+        total = time.perf_counter() - started
+        results.append(
+            {
+                "name": job.name,
+                "items": items,
+                "total_s": round(total, 2),
+                "per_s": round(items / total, 1) if total else 0,
+            }
+        )
+    print_table(results)
+    (OUT / "latest.json").write_text(json.dumps(results, indent=2))
+    print(f"\nWrote {OUT / 'latest.json'}")
+
+
+def print_table(results: list[dict]) -> None:
+    print(f"\n{'page':<34} {'median ms':>10} {'p95 ms':>9} {'queries':>8} {'× floor':>8}  url")
+    for row in results:
+        if "url" in row:
+            print(
+                f"{row['name']:<34} {row['median_ms']:>10.2f} {row['p95_ms']:>9.2f} "
+                f"{row['queries']:>8} {row['ratio_to_floor']:>8.2f}  {row['url']}"
+            )
+    jobs = [row for row in results if "items" in row]
+    if jobs:
+        print(f"\n{'job':<34} {'items':>10} {'total s':>9} {'per s':>10}")
+        for row in jobs:
+            print(
+                f"{row['name']:<34} {row['items']:>10} {row['total_s']:>9.2f} {row['per_s']:>10.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

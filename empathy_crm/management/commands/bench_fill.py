@@ -1,0 +1,32 @@
+"""``manage.py bench_fill``: a large, realistic data set for ``make bench`` (bulk inserts).
+
+Each feature adds its own ``fill_*`` step here so the benchmark always covers every page.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from people.bench import fill_people
+from people.models import User
+
+
+class Command(BaseCommand):
+    help = "Fill an empty database with benchmark data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--teams", type=int, default=50)
+        parser.add_argument("--reps-per-team", type=int, default=20)
+
+    def handle(self, *args, teams: int, reps_per_team: int, **options) -> None:
+        if User.objects.exists():
+            raise CommandError("bench_fill expects an empty database; make bench creates one.")
+        steps = [("people", lambda: fill_people(teams=teams, reps_per_team=reps_per_team))]
+        for name, step in steps:
+            started = time.perf_counter()
+            with transaction.atomic():
+                step()
+            self.stdout.write(f"  filled {name:<14} in {time.perf_counter() - started:6.1f}s")

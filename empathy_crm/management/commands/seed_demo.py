@@ -1,0 +1,25 @@
+"""``manage.py seed_demo``: demo data that shows every feature; idempotent."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from people.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_people
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo team, people and data. Safe to run repeatedly."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            seed_people()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write("")
+        self.stdout.write("  Open http://127.0.0.1:8000 and sign in as one of:")
+        for person in DEMO_PEOPLE:
+            name = f"{person.first_name} {person.last_name}"
+            self.stdout.write(
+                f"    {person.role.value:<8} {person.username:<8} / {DEMO_PASSWORD}   ({name})"
+            )
+        self.stdout.write("")

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from empathy_crm import views
+
+admin.site.site_header = "Empathy CRM administration"
+admin.site.site_title = "Empathy CRM admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("teams/", include("people.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler500 = "empathy_crm.views.server_error"

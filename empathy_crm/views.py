@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+
+from empathy_crm.access import Role
+from empathy_crm.models import WorkerHeartbeat
+from people.models import Team, User
+
+
+@never_cache
+def healthz(request):
+    """The floor endpoint: one ``SELECT 1``, used by health checks and as the bench floor."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def home(request):
+    role = request.user.role
+    if role is Role.ADMIN:
+        context = {
+            "team_count": Team.objects.count(),
+            "user_count": User.objects.filter(is_active=True).count(),
+            "heartbeats": WorkerHeartbeat.objects.order_by("-last_seen_at")[:5],
+        }
+        return render(request, "home/admin.html", context)
+    if role is Role.MANAGER:
+        return render(request, "home/manager.html")
+    if role is Role.REP:
+        return render(request, "home/rep.html")
+    return render(request, "home/no_role.html")
+
+
+def server_error(request):
+    """A 500 page that cannot fail itself: no request context, no database."""
+    return HttpResponseServerError(loader.render_to_string("500.html"))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EmpathyMapsConfig(AppConfig):
+    name = "empathy_maps"
+    verbose_name = "Empathy maps"

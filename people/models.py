@@ -1,0 +1,97 @@
+"""Who works in the CRM: users (reps, managers, admins) and the teams they form.
+
+A user's role is one of the groups made by migration ``0002_roles``; see
+``empathy_crm.access`` for what each role may see and edit.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.functional import cached_property
+
+from empathy_crm.access import Role, role_of
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone we know, e.g. Europe/Berlin.")
+
+
+class TeamQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TeamQuerySet:
+        role = getattr(user, "role", None)  # cached per request on the user
+        if role is Role.ADMIN:
+            return self.all()
+        if role in (Role.MANAGER, Role.REP) and user.scope_team_id:
+            return self.filter(pk=user.scope_team_id)
+        return self.none()
+
+    def editable_by(self, user) -> TeamQuerySet:
+        """Admins edit every team; a manager edits the team they manage; reps none."""
+        role = getattr(user, "role", None)  # cached per request on the user
+        if role is Role.ADMIN:
+            return self.all()
+        if role is Role.MANAGER:
+            return self.filter(manager=user)
+        return self.none()
+
+
+class Team(models.Model):
+    """One manager and the reps they coach."""
+
+    name = models.CharField(max_length=120, unique=True)
+    manager = models.OneToOneField(
+        "people.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_team",
+        help_text="The manager who reviews this team's work and approves its statements.",
+    )
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The team a rep works in (a manager is a member of the team they manage).",
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def role(self) -> Role | None:
+        return role_of(self)
+
+    @cached_property
+    def scope_team_id(self) -> int | None:
+        """The team whose records this user works with: the one they manage, else their own."""
+        if self.role is Role.MANAGER:
+            managed = Team.objects.filter(manager=self).values_list("pk", flat=True).first()
+            return managed or self.team_id
+        return self.team_id
+
+
+def role_group(role: Role) -> Group:
+    """The group that grants ``role`` (made by migration 0002; recreated if it was removed)."""
+    return Group.objects.get_or_create(name=role.value)[0]

@@ -1,0 +1,85 @@
+"""Shared test setup.
+
+Real parts: the suite runs on whatever ``DATABASE_URL`` and ``CELERY_BROKER_URL`` point at
+(PostgreSQL and Redis in CI). Tests that need PostgreSQL, Redis, a worker or Chromium skip
+with a reason on a laptop without them; ``.ci/run`` sets ``EMPATHY_REQUIRE_REAL_SERVICES=1``,
+which turns every skip into a failure so CI always exercises the real parts.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from empathy_crm.access import Role
+from tests.factories import TeamFactory, make_admin, make_manager, make_rep
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM guard would
+# otherwise refuse the test's own database calls made between browser steps.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+STRICT = os.environ.get("EMPATHY_REQUIRE_REAL_SERVICES", "") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if STRICT and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = (
+            f"skipped in CI, where real services are required "
+            f"(EMPATHY_REQUIRE_REAL_SERVICES=1): {reason}"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Helpers")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Elsewhere")
+
+
+@pytest.fixture
+def rep(team):
+    return make_rep(team, username="rep")
+
+
+@pytest.fixture
+def teammate(team):
+    return make_rep(team, username="teammate")
+
+
+@pytest.fixture
+def manager(team):
+    return make_manager(team, username="manager")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_admin(username="boss", is_staff=True)
+
+
+@pytest.fixture
+def outsider(other_team):
+    return make_rep(other_team, username="outsider")
+
+
+@pytest.fixture
+def other_manager(other_team):
+    return make_manager(other_team, username="othermanager")
+
+
+@pytest.fixture
+def users_by_role(rep, manager, admin_user):
+    return {Role.REP: rep, Role.MANAGER: manager, Role.ADMIN: admin_user}

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from empathy_crm.access import Role
+from people.demo import DEMO_PASSWORD
+from people.models import Team, User
+
+
+def test_seed_demo_is_idempotent_and_prints_the_logins(db):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=StringIO())
+    assert User.objects.count() == 5
+    team = Team.objects.get()
+    assert team.manager.username == "maria"
+    assert sorted(u.username for u in team.members.all() if u.role is Role.REP) == [
+        "lucas",
+        "priya",
+        "sam",
+    ]
+    admin = User.objects.get(username="admin")
+    assert admin.role is Role.ADMIN and admin.is_staff
+    assert admin.check_password(DEMO_PASSWORD)
+    assert f"sam      / {DEMO_PASSWORD}" in out.getvalue()
+
+
+def test_seed_demo_keeps_a_password_the_user_changed(db):
+    call_command("seed_demo", stdout=StringIO())
+    sam = User.objects.get(username="sam")
+    sam.set_password("my-own-secret-phrase")
+    sam.save()
+    call_command("seed_demo", stdout=StringIO())
+    sam.refresh_from_db()
+    assert sam.check_password("my-own-secret-phrase")

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from empathy_crm.env import env_bool, env_int, env_list
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k7#Vq2!pZ9xL4mN8rT1wY6bC3fH5jD0sG-a_longer_production_like_secret",
+    "ALLOWED_HOSTS": "crm.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://crm.example.com",
+    "DATABASE_URL": "sqlite:////tmp/empathy-deploy-check.sqlite3",
+}
+
+
+def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    unset = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "VAR_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_is_clean_with_production_variables(tmp_path):
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    result = manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_a_misspelt_boolean_is_a_startup_error_not_a_silent_false(tmp_path):
+    result = manage("check", env={"DEBUG": "ture"}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "DEBUG='ture' is not a boolean" in result.stderr
+
+
+def test_production_static_files_are_hashed_and_compressed(tmp_path):
+    env = {**PRODUCTION, "STATIC_ROOT": str(tmp_path / "static")}
+    result = manage("collectstatic", "--noinput", env=env, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    built = {p.name for p in (tmp_path / "static" / "css").iterdir()}
+    assert any(re.fullmatch(r"app\.[0-9a-f]{12}\.css", name) for name in built)
+    assert any(name.endswith(".css.gz") for name in built)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("on", True), ("False", False), ("", True)]
+)
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_FLAG", raw)
+    assert env_bool("SOME_FLAG", True) is expected
+
+
+def test_env_helpers_reject_values_they_cannot_read(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+    monkeypatch.setenv("SOME_NUMBER", "twelve")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("SOME_FLAG", False)
+    with pytest.raises(ImproperlyConfigured):
+        env_int("SOME_NUMBER", 1)
+
+
+def test_env_list_splits_and_trims(monkeypatch):
+    monkeypatch.setenv("HOSTS", " a.example.com, ,b.example.com ")
+    assert env_list("HOSTS") == ["a.example.com", "b.example.com"]
