@@ -1,14 +1,16 @@
-"""Only installed with ``BENCH_HEADERS=1`` (see settings): tells ``make bench`` how long the
-server spent on a request and how many SQL queries it ran."""
-
 from __future__ import annotations
 
 import time
+import zoneinfo
 
 from django.db import connection
+from django.utils import timezone
 
 
 class ServerTimingMiddleware:
+    """Only installed with ``BENCH_HEADERS=1`` (see settings): tells ``make bench`` how long
+    the server spent on a request and how many SQL queries it ran."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -27,3 +29,21 @@ class ServerTimingMiddleware:
         response["Server-Timing"] = f"app;dur={elapsed_ms:.2f}"
         response["X-Query-Count"] = str(queries)
         return response
+
+
+class UserTimezoneMiddleware:
+    """Show and read times in the signed-in user's own time zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.timezone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

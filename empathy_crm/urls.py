@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from empathy_crm import views
+from prospects.api import inbound_engagements
 
 admin.site.site_header = "Empathy CRM administration"
 admin.site.site_title = "Empathy CRM admin"
@@ -11,6 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("teams/", include("people.urls")),
+    path("prospects/", include("prospects.urls")),
+    path("api/inbound/engagements/", inbound_engagements, name="inbound_engagements"),
     path("admin/", admin.site.urls),
 ]
 

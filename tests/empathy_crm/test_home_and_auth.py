@@ -33,9 +33,9 @@ def nav_links(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("who", "links"),
     [
-        ("rep", ["Home", "My team"]),
-        ("manager", ["Home", "My team"]),
-        ("admin_user", ["Home", "Teams", "Django admin"]),
+        ("rep", ["Home", "Prospects", "Accounts", "My team"]),
+        ("manager", ["Home", "Prospects", "Accounts", "My team"]),
+        ("admin_user", ["Home", "Prospects", "Accounts", "Teams", "Form sources", "Django admin"]),
     ],
 )
 def test_navigation_follows_the_role(client, request, who, links):

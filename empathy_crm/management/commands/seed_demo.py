@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from people.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_people
+from prospects.demo import seed_prospects
 
 
 class Command(BaseCommand):
@@ -13,7 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
-            seed_people()
+            users = seed_people()
+            seed_prospects(users)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write("")
         self.stdout.write("  Open http://127.0.0.1:8000 and sign in as one of:")

@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from empathy_crm.access import Role
+from people.models import User
+from prospects.models import (
+    Account,
+    Channel,
+    ContentAsset,
+    Conversation,
+    Engagement,
+    Feeling,
+    FeelingTrend,
+    FormSource,
+    JourneyStage,
+    Opportunity,
+    Prospect,
+    Willingness,
+)
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ProspectFilterForm(forms.Form):
+    SORTS = {
+        "name": ("last_name", "first_name", "pk"),
+        "-touch": ("last_helpful_touch_at", "pk"),
+        "-created": ("-created_at", "-pk"),
+        "stage": ("stage", "last_name", "pk"),
+    }
+    SORT_CHOICES = [
+        ("name", "Name"),
+        ("-touch", "Longest without help"),
+        ("-created", "Newest"),
+        ("stage", "Journey stage"),
+    ]
+
+    q = forms.CharField(required=False, label="Search", max_length=100)
+    owner = forms.ChoiceField(required=False, label="Owner")
+    stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *JourneyStage.choices])
+    willingness = forms.ChoiceField(
+        required=False, choices=[("", "Any willingness"), *Willingness.choices]
+    )
+    trend = forms.ChoiceField(
+        required=False, label="Feeling", choices=[("", "Any feeling"), *FeelingTrend.choices]
+    )
+    stale = forms.BooleanField(required=False, label="No helpful touch for 14+ days")
+    open_question = forms.BooleanField(required=False, label="Has an open question")
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args, user: User, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        everyone = "Everyone on my team" if user.role is not Role.ADMIN else "Everyone"
+        self.fields["owner"].choices = [
+            ("me", "Mine"),
+            ("all", everyone),
+            *[(str(person.pk), str(person)) for person in owners if person.pk != user.pk],
+        ]
+
+    @property
+    def default_owner(self) -> str:
+        return "me" if self.user.role is Role.REP else "all"
+
+    def filter(self, queryset):
+        data = self.cleaned_data if self.is_valid() else {}
+        owner = data.get("owner") or self.default_owner
+        if owner == "me":
+            queryset = queryset.filter(owner=self.user)
+        elif owner != "all":
+            queryset = queryset.filter(owner_id=int(owner))
+        for term in (data.get("q") or "").split()[:5]:
+            queryset = queryset.filter(
+                Q(first_name__icontains=term)
+                | Q(last_name__icontains=term)
+                | Q(email__icontains=term)
+                | Q(account__name__icontains=term)
+            )
+        if data.get("stage"):
+            queryset = queryset.filter(stage=data["stage"])
+        if data.get("willingness"):
+            queryset = queryset.filter(willingness=data["willingness"])
+        if data.get("trend"):
+            queryset = queryset.filter(feeling_trend=data["trend"])
+        if data.get("stale"):
+            queryset = queryset.stale(14)
+        if data.get("open_question"):
+            queryset = queryset.exclude(open_question="")
+        return queryset.order_by(*self.SORTS[data.get("sort") or "name"])
+
+
+class ProspectForm(forms.ModelForm):
+    class Meta:
+        model = Prospect
+        fields = [
+            "first_name", "last_name", "email", "title", "phone", "account", "buying_role",
+            "willingness", "stage", "timezone", "open_question", "do_not_contact",
+        ]  # fmt: skip
+        widgets = {"open_question": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.visible_to(user).order_by("name")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        clash = Prospect.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("A prospect with this email already exists.")
+        return email
+
+
+class ProspectQuickEditForm(forms.ModelForm):
+    class Meta:
+        model = Prospect
+        fields = [
+            "title", "phone", "buying_role", "willingness", "stage", "timezone",
+            "open_question", "do_not_contact",
+        ]  # fmt: skip
+        widgets = {"open_question": forms.Textarea(attrs={"rows": 2})}
+
+
+class FeelingSelect(forms.RadioSelect):
+    template_name = "prospects/widgets/feeling_select.html"
+
+
+class ConversationForm(forms.ModelForm):
+    """The conversation guide: questions to hold in mind instead of a qualification script."""
+
+    question_answered = forms.BooleanField(required=False, label="Their question is answered now")
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "channel", "occurred_at", "questions", "frustrations", "roadblocks", "help_given",
+            "wins", "quotes", "feeling_before", "feeling_after",
+        ]  # fmt: skip
+        labels = {
+            "questions": "What are they trying to get answered?",
+            "frustrations": "What frustrates them?",
+            "roadblocks": "What roadblock could we remove?",
+            "help_given": "How did we help, or make their day easier?",
+            "wins": "What win could we help them reach?",
+            "quotes": "In their own words",
+            "feeling_before": "How did they feel at the start?",
+            "feeling_after": "And at the end?",
+            "occurred_at": "When",
+        }
+        help_texts = {"quotes": "A short quote per line; they make the best evidence."}
+        widgets = {
+            "occurred_at": DateTimeInput(),
+            "questions": forms.Textarea(attrs={"rows": 2}),
+            "frustrations": forms.Textarea(attrs={"rows": 2}),
+            "roadblocks": forms.Textarea(attrs={"rows": 2}),
+            "help_given": forms.Textarea(attrs={"rows": 2}),
+            "wins": forms.Textarea(attrs={"rows": 2}),
+            "quotes": forms.Textarea(attrs={"rows": 2}),
+            "feeling_before": FeelingSelect(),
+            "feeling_after": FeelingSelect(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = Channel.choices
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        for name in ("feeling_before", "feeling_after"):
+            self.fields[name].choices = Feeling.choices
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data["occurred_at"]
+        if value > timezone.now() + timezone.timedelta(minutes=5):
+            raise forms.ValidationError(
+                "A conversation that already happened can't be in the future."
+            )
+        return value
+
+    def clean(self):
+        data = super().clean()
+        said = [
+            data.get(f) for f in ("questions", "frustrations", "roadblocks", "help_given", "wins")
+        ]
+        if not any(said):
+            raise forms.ValidationError(
+                "Write down at least what they asked, what frustrates them, or how you helped."
+            )
+        return data
+
+
+class EngagementForm(forms.ModelForm):
+    class Meta:
+        model = Engagement
+        fields = ["asset", "occurred_at", "why", "source"]
+        labels = {"why": "Why did they come? The question in their words", "asset": "Content"}
+        widgets = {"occurred_at": DateTimeInput(), "why": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["asset"].queryset = ContentAsset.objects.order_by("title")
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class OpportunityForm(forms.ModelForm):
+    class Meta:
+        model = Opportunity
+        fields = [
+            "name", "amount", "status", "opened_on", "closed_on",
+            "source_conversation", "source_engagement",
+        ]  # fmt: skip
+        labels = {
+            "source_conversation": "Came from the conversation",
+            "source_engagement": "Came from the engagement",
+        }
+        widgets = {
+            "opened_on": forms.DateInput(attrs={"type": "date"}),
+            "closed_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, prospect: Prospect, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source_conversation"].queryset = prospect.conversations.all()
+        self.fields["source_engagement"].queryset = prospect.engagements.select_related("asset")
+
+    def clean(self):
+        data = super().clean()
+        status, closed_on = data.get("status"), data.get("closed_on")
+        if status in (Opportunity.Status.WON, Opportunity.Status.LOST) and not closed_on:
+            self.add_error("closed_on", "Say when it was won or lost.")
+        if status == Opportunity.Status.OPEN and closed_on:
+            self.add_error("closed_on", "An open opportunity has no close date.")
+        if closed_on and data.get("opened_on") and closed_on < data["opened_on"]:
+            self.add_error("closed_on", "It can't close before it opened.")
+        return data
+
+
+class AccountClimbForm(forms.ModelForm):
+    class Meta:
+        model = Account
+        fields = ["climb_goal", "climb_position", "climb_blockers", "industry", "size"]
+        widgets = {
+            "climb_goal": forms.Textarea(attrs={"rows": 2}),
+            "climb_position": forms.Textarea(attrs={"rows": 2}),
+            "climb_blockers": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class FormSourceForm(forms.ModelForm):
+    class Meta:
+        model = FormSource
+        fields = ["name", "team", "is_active"]
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, first row is the header.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 20 MB; split it up.")
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Upload a .csv file.")
+        return upload

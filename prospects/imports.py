@@ -1,0 +1,381 @@
+"""CSV import of prospects: a dry run that reports per-row errors and writes nothing, then
+the real import in a Celery task that writes everything or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from empathy_crm.access import Role
+from people.models import User
+from prospects.models import (
+    Account,
+    BuyingRole,
+    JourneyStage,
+    Prospect,
+    ProspectImport,
+    Willingness,
+)
+from prospects.services import FREE_MAIL_DOMAINS
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS = 100_000
+COLUMNS = (
+    "email", "first_name", "last_name", "phone", "title", "company", "company_domain",
+    "owner", "buying_role", "willingness", "stage", "timezone", "do_not_contact", "source",
+    "open_question",
+)  # fmt: skip
+REQUIRED = ("email", "first_name")
+PROSPECT_FIELDS = (
+    "first_name", "last_name", "phone", "title", "buying_role", "willingness", "stage",
+    "timezone", "do_not_contact", "source", "open_question",
+)  # fmt: skip
+TRUE_WORDS = {"yes", "y", "true", "1", "x"}
+FALSE_WORDS = {"no", "n", "false", "0", ""}
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (encoding, header)."""
+
+
+class RowForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    title = forms.CharField(max_length=150, required=False)
+    company = forms.CharField(max_length=200, required=False)
+    company_domain = forms.CharField(max_length=200, required=False)
+    owner = forms.CharField(required=False)
+    buying_role = forms.ChoiceField(choices=BuyingRole.choices, required=False)
+    willingness = forms.ChoiceField(choices=Willingness.choices, required=False)
+    stage = forms.ChoiceField(choices=JourneyStage.choices, required=False)
+    timezone = forms.CharField(max_length=64, required=False)
+    do_not_contact = forms.CharField(required=False)
+    source = forms.CharField(max_length=100, required=False)
+    open_question = forms.CharField(required=False)
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].lower()
+
+    def clean_timezone(self) -> str:
+        from people.models import validate_timezone
+
+        value = self.cleaned_data["timezone"].strip()
+        if value:
+            validate_timezone(value)
+        return value
+
+    def clean_do_not_contact(self) -> bool | None:
+        value = self.cleaned_data["do_not_contact"].strip().lower()
+        if value in TRUE_WORDS:
+            return True
+        if value in FALSE_WORDS:
+            return None if value == "" else False
+        raise forms.ValidationError("Use yes or no.")
+
+    def clean_company_domain(self) -> str:
+        return self.cleaned_data["company_domain"].strip().lower().removeprefix("www.")
+
+
+@dataclass
+class Plan:
+    """What the import would do: rows to create, rows to update, and errors by row."""
+
+    creates: dict[str, dict] = field(default_factory=dict)  # email -> values
+    updates: dict[str, dict] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    total: int = 0
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 with or without a byte-order mark; anything else is refused with a clear error."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            "The file is not UTF-8. Save it as “CSV UTF-8” in your spreadsheet and upload again."
+        ) from None
+
+
+def read_rows(content: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    if not header:
+        raise ImportFileError("The file is empty.")
+    unknown = [name for name in header if name not in COLUMNS]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise ImportFileError(f"The header lacks the required column(s): {', '.join(missing)}.")
+    if unknown:
+        raise ImportFileError(
+            f"Unknown column(s): {', '.join(unknown)}. The README lists the columns we read."
+        )
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        if None in row:
+            row["__extra__"] = row.pop(None)
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows; split it up.")
+    return rows
+
+
+def owners_for(user: User) -> dict[str, User]:
+    """Who the importing user may assign prospects to, by lowercased username and email."""
+    if user.role is Role.ADMIN:
+        people = User.objects.filter(is_active=True)
+    elif user.role is Role.MANAGER and user.scope_team_id:
+        people = User.objects.filter(is_active=True, team_id=user.scope_team_id)
+    else:
+        people = User.objects.filter(pk=user.pk)
+    found: dict[str, User] = {}
+    for person in people:
+        found[person.username.lower()] = person
+        if person.email:
+            found[person.email.lower()] = person
+    return found
+
+
+def plan_import(content: str, user: User, on_progress=None) -> Plan:
+    """The dry run: validate every row and work out creates and updates; writes nothing."""
+    rows = read_rows(content)
+    plan = Plan(total=len(rows))
+    owners = owners_for(user)
+    emails = set()
+    for row in rows:
+        email = (row.get("email") or "").strip().lower()
+        if email:
+            emails.add(email)
+    existing = {}
+    editable = set()
+    email_list = list(emails)
+    for start in range(0, len(email_list), 2000):
+        chunk = email_list[start : start + 2000]
+        for pk, email in (
+            Prospect.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=chunk)
+            .values_list("pk", "email_lower")
+        ):
+            existing[email] = pk
+        editable.update(
+            Prospect.objects.editable_by(user)
+            .annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=chunk)
+            .values_list("email_lower", flat=True)
+        )
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        if on_progress and number % 500 == 0:
+            on_progress(number - 1)
+        if "__extra__" in row:
+            plan.errors.append(error(number, "", "This row has more cells than the header."))
+            continue
+        form = RowForm(data={k: (v or "").strip() for k, v in row.items()})
+        if not form.is_valid():
+            for name, messages in form.errors.items():
+                for message in messages:
+                    plan.errors.append(error(number, name, message))
+            continue
+        values = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
+        email = values["email"]
+        if "owner" in values:
+            owner = owners.get(values["owner"].lower())
+            if owner is None:
+                plan.errors.append(
+                    error(number, "owner", f"“{values['owner']}” is not someone you can assign to.")
+                )
+                continue
+            values["owner"] = owner
+        if email in existing and email not in editable:
+            plan.errors.append(
+                error(number, "email", "A prospect with this email belongs to someone else's team.")
+            )
+            continue
+        if email in existing:
+            plan.updates[email] = {**plan.updates.get(email, {}), **values, "_pk": existing[email]}
+        else:
+            values.setdefault("owner", user)
+            plan.creates[email] = {**plan.creates.get(email, {}), **values}
+    if on_progress:
+        on_progress(len(rows))
+    return plan
+
+
+def error(row: int, column: str, message: str) -> dict:
+    return {"row": row, "column": column, "message": str(message)}
+
+
+def import_preview(*, user: User, filename: str, raw: bytes) -> ProspectImport:
+    """Check an upload without writing any prospect; keep it for confirmation."""
+    content = decode(raw)
+    plan = plan_import(content, user)
+    return ProspectImport.objects.create(
+        uploaded_by=user,
+        filename=filename[:255],
+        content=content,
+        total_rows=plan.total,
+        checked_rows=plan.total,
+        created_count=len(plan.creates),
+        updated_count=len(plan.updates),
+        errors=plan.errors[:1000],
+    )
+
+
+def import_enqueue(job: ProspectImport) -> bool:
+    """Hand the import to a worker. If the broker cannot be reached, say so and keep the job."""
+    from prospects.tasks import prospect_import_run
+
+    claimed = ProspectImport.objects.filter(
+        pk=job.pk, status__in=[ProspectImport.Status.PREVIEWED, ProspectImport.Status.NOT_QUEUED]
+    ).update(status=ProspectImport.Status.QUEUED, message="")
+    if not claimed:
+        return job.status in ProspectImport.ACTIVE
+    try:
+        prospect_import_run.apply_async(
+            args=[job.pk],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+        )
+    except (BrokerError, OSError) as exc:
+        log.warning("import %s could not be queued: %s", job.pk, exc)
+        job.mark(
+            ProspectImport.Status.NOT_QUEUED,
+            message="The background worker's queue could not be reached, so nothing has been "
+            "imported. Your file is kept: try again in a minute.",
+        )
+        return False
+    job.refresh_from_db()
+    return True
+
+
+def import_run(job_id: int) -> None:
+    """The real import: check every row again, then write all of it in one transaction."""
+    claimed = ProspectImport.objects.filter(pk=job_id, status=ProspectImport.Status.QUEUED).update(
+        status=ProspectImport.Status.CHECKING, checked_rows=0
+    )
+    if not claimed:
+        log.info("import %s is not waiting to run; nothing to do", job_id)
+        return
+    job = ProspectImport.objects.select_related("uploaded_by").get(pk=job_id)
+
+    def progress(count: int) -> None:
+        ProspectImport.objects.filter(pk=job_id).update(checked_rows=count)
+
+    try:
+        plan = plan_import(job.content, job.uploaded_by, on_progress=progress)
+        if plan.errors:
+            job.mark(
+                ProspectImport.Status.FAILED,
+                errors=plan.errors[:1000],
+                message="Some rows are not valid any more; nothing was imported.",
+                finished_at=timezone.now(),
+            )
+            return
+        job.mark(ProspectImport.Status.SAVING, checked_rows=plan.total)
+        with transaction.atomic():
+            import_write(plan)
+    except Exception:
+        log.exception("import %s failed", job_id)
+        job.mark(
+            ProspectImport.Status.FAILED,
+            message="Something went wrong while saving; nothing was imported.",
+            finished_at=timezone.now(),
+        )
+        raise
+    job.mark(
+        ProspectImport.Status.DONE,
+        created_count=len(plan.creates),
+        updated_count=len(plan.updates),
+        finished_at=timezone.now(),
+    )
+
+
+def import_write(plan: Plan) -> None:
+    accounts = _accounts_for(list(plan.creates.values()) + list(plan.updates.values()))
+    new = []
+    for email, values in plan.creates.items():
+        prospect = Prospect(email=email, owner=values["owner"])
+        _apply(prospect, values, accounts)
+        new.append(prospect)
+    Prospect.objects.bulk_create(new, batch_size=2000)
+    pks = [values["_pk"] for values in plan.updates.values()]
+    by_pk = Prospect.objects.in_bulk(pks)
+    changed_fields: set[str] = set()
+    for values in plan.updates.values():
+        prospect = by_pk[values["_pk"]]
+        changed_fields |= _apply(prospect, values, accounts)
+        if "owner" in values:
+            prospect.owner = values["owner"]
+            changed_fields.add("owner")
+    if by_pk and changed_fields:
+        Prospect.objects.bulk_update(
+            by_pk.values(), [*changed_fields, "updated_at"], batch_size=2000
+        )
+
+
+def _apply(prospect: Prospect, values: dict, accounts: dict) -> set[str]:
+    changed = set()
+    for name in PROSPECT_FIELDS:
+        if name in values and values[name] is not None:
+            setattr(prospect, name, values[name])
+            changed.add(name)
+    key = _account_key(values)
+    if key:
+        prospect.account = accounts[key]
+        changed.add("account")
+    prospect.updated_at = timezone.now()
+    return changed
+
+
+def _account_key(values: dict) -> tuple[str, str] | None:
+    domain = values.get("company_domain") or values["email"].rsplit("@", 1)[-1]
+    if domain in FREE_MAIL_DOMAINS:
+        domain = ""
+    company = values.get("company", "")
+    if not (company or values.get("company_domain")):
+        return None
+    return (domain, company.lower())
+
+
+def _accounts_for(rows: list[dict]) -> dict:
+    """Match each row's account once, by domain first, then by name; create the rest."""
+    names_for: dict[tuple[str, str], str] = {}
+    for row in rows:
+        key = _account_key(row)
+        if key and key not in names_for:
+            names_for[key] = row.get("company") or key[0].split(".")[0].title()
+    domains = {d for d, _ in names_for if d}
+    names = {n for _, n in names_for if n}
+    by_domain = {a.domain.lower(): a for a in Account.objects.filter(domain__in=domains)}
+    by_name = {
+        a.name_lower: a
+        for a in Account.objects.annotate(name_lower=Lower("name")).filter(name_lower__in=names)
+    }
+    found: dict[tuple[str, str], Account] = {}
+    missing: dict[tuple[str, str], Account] = {}
+    for key, display in names_for.items():
+        domain, name = key
+        account = (by_domain.get(domain) if domain else None) or (
+            by_name.get(name) if name else None
+        )
+        if account is None:
+            account = Account(name=display, domain=domain)
+            if domain:
+                by_domain[domain] = account
+            if name:
+                by_name.setdefault(name, account)
+            missing[key] = account
+        found[key] = account
+    new = list({id(account): account for account in missing.values()}.values())
+    Account.objects.bulk_create(new, batch_size=2000)
+    return found

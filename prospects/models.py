@@ -1,0 +1,470 @@
+"""Accounts and their buying groups, prospects, what they engaged with and why, the helpful
+conversations reps log, and the opportunities that came out of helping."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.timezone import localdate, now
+
+from empathy_crm.access import Role, ScopedQuerySet
+from people.models import validate_timezone
+
+
+class Feeling(models.IntegerChoices):
+    """How a person felt, on one small fixed scale from distressed to confident."""
+
+    DISTRESSED = 1, "Distressed"
+    FRUSTRATED = 2, "Frustrated"
+    UNSURE = 3, "Unsure"
+    HOPEFUL = 4, "Hopeful"
+    CONFIDENT = 5, "Confident"
+
+
+class FeelingTrend(models.TextChoices):
+    RISING = "rising", "Feeling better"
+    STEADY = "steady", "Steady"
+    FALLING = "falling", "Feeling worse"
+
+
+class BuyingRole(models.TextChoices):
+    CHAMPION = "champion", "Champion"
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    INFLUENCER = "influencer", "Influencer"
+    USER = "user", "User"
+    SKEPTIC = "skeptic", "Skeptic"
+    UNKNOWN = "unknown", "Not known yet"
+
+
+class Willingness(models.TextChoices):
+    """How willing the person is to climb (make the change) right now."""
+
+    EAGER = "eager", "Eager"
+    CURIOUS = "curious", "Curious"
+    HESITANT = "hesitant", "Hesitant"
+    NOT_NOW = "not_now", "Not now"
+
+
+class JourneyStage(models.TextChoices):
+    """Where *they* are in their own progress; not a sales funnel."""
+
+    EXPLORING = "exploring", "Exploring"
+    BUILDING_CASE = "building_case", "Building the case"
+    ALIGNING_GROUP = "aligning_group", "Aligning the group"
+    DECIDING = "deciding", "Deciding"
+    CUSTOMER = "customer", "Customer"
+    RESTING = "resting", "Resting"
+
+
+class AccountSize(models.TextChoices):
+    XS = "1-10", "1–10"
+    S = "11-50", "11–50"
+    M = "51-200", "51–200"
+    L = "201-1000", "201–1,000"
+    XL = "1000+", "1,000+"
+
+
+class AccountQuerySet(ScopedQuerySet):
+    """An account is in scope when its owner is, or when one of its prospects is."""
+
+    def visible_to(self, user) -> AccountQuerySet:
+        if getattr(user, "role", None) is Role.ADMIN:
+            return self.all()
+        prospects = Prospect.objects.visible_to(user).filter(account=OuterRef("pk"))
+        owned = super().visible_to(user)
+        return self.filter(Q(pk__in=owned.values("pk")) | Q(Exists(prospects)))
+
+    def editable_by(self, user) -> AccountQuerySet:
+        if getattr(user, "role", None) is not Role.REP:
+            return self.visible_to(user)
+        mine = Prospect.objects.filter(owner=user, account=OuterRef("pk"))
+        return self.filter(Q(owner=user) | Q(Exists(mine)))
+
+
+class Account(models.Model):
+    """An organisation; its prospects are the buying group making a change together."""
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200, blank=True, help_text="e.g. acme.com")
+    industry = models.CharField(max_length=120, blank=True)
+    size = models.CharField(max_length=10, choices=AccountSize.choices, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accounts",
+    )
+    climb_goal = models.TextField(
+        "the change they are trying to make", blank=True, help_text="Their goal, in their words."
+    )
+    climb_position = models.TextField("where they are now", blank=True)
+    climb_blockers = models.TextField("what blocks them", blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("domain"), condition=~Q(domain=""), name="account_domain_unique_ci"
+            )
+        ]
+        indexes = [
+            models.Index(Lower("name"), name="account_name_lower"),
+            models.Index(fields=["owner"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("prospects:account_detail", args=[self.pk])
+
+
+class ProspectQuerySet(ScopedQuerySet):
+    def stale(self, days: int = 14) -> ProspectQuerySet:
+        """No helpful touch for ``days`` days or more (never touched counts as stale)."""
+        cutoff = now() - timedelta(days=days)
+        return self.filter(Q(last_helpful_touch_at__lt=cutoff) | Q(last_helpful_touch_at=None))
+
+    def with_list_columns(self) -> ProspectQuerySet:
+        return self.select_related("account", "owner")
+
+
+class Prospect(models.Model):
+    """A person we try to help."""
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=150, blank=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="prospects"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prospects",
+        help_text="The rep who helps this person.",
+    )
+    buying_role = models.CharField(
+        "role in the buying group",
+        max_length=20,
+        choices=BuyingRole.choices,
+        default=BuyingRole.UNKNOWN,
+    )
+    willingness = models.CharField(
+        "willingness to climb",
+        max_length=10,
+        choices=Willingness.choices,
+        default=Willingness.CURIOUS,
+    )
+    stage = models.CharField(
+        "journey stage", max_length=20, choices=JourneyStage.choices, default=JourneyStage.EXPLORING
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    do_not_contact = models.BooleanField(default=False)
+    source = models.CharField(max_length=100, blank=True, help_text="Where they came from.")
+    open_question = models.TextField(
+        blank=True, help_text="What they are still trying to get answered, in their words."
+    )
+    # Kept up to date by prospects.services so list filters stay index lookups at scale.
+    last_helpful_touch_at = models.DateTimeField(null=True, blank=True)
+    last_feeling = models.PositiveSmallIntegerField(choices=Feeling.choices, null=True, blank=True)
+    feeling_trend = models.CharField(max_length=10, choices=FeelingTrend.choices, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProspectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="prospect_email_unique_ci"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "last_name", "first_name"]),
+            models.Index(fields=["owner", "stage"]),
+            models.Index(fields=["owner", "willingness"]),
+            models.Index(fields=["owner", "last_helpful_touch_at"]),
+            models.Index(fields=["owner", "feeling_trend"]),
+            models.Index(fields=["account", "buying_role"]),
+            models.Index(Lower("last_name"), Lower("first_name"), name="prospect_name_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("prospects:prospect_detail", args=[self.pk])
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def initials(self) -> str:
+        return (self.first_name[:1] + self.last_name[:1]).upper()
+
+    @property
+    def is_climbing(self) -> bool:
+        return self.willingness in (Willingness.EAGER, Willingness.CURIOUS)
+
+
+class ContentAsset(models.Model):
+    class Kind(models.TextChoices):
+        GUIDE = "guide", "Guide"
+        WEBINAR = "webinar", "Webinar"
+        CASE_STUDY = "case_study", "Customer story"
+        CHECKLIST = "checklist", "Checklist"
+        VIDEO = "video", "Video"
+        TOOL = "tool", "Tool or template"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    url = models.URLField(max_length=500, blank=True)
+    questions_answered = models.TextField(
+        blank=True, help_text="The questions this asset helps people answer, one per line."
+    )
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["url"]), models.Index(fields=["title"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Engagement(models.Model):
+    """Something a prospect downloaded or attended, and *why*: the question behind it."""
+
+    prospect = models.ForeignKey(Prospect, on_delete=models.CASCADE, related_name="engagements")
+    asset = models.ForeignKey(
+        ContentAsset, on_delete=models.SET_NULL, null=True, blank=True, related_name="engagements"
+    )
+    occurred_at = models.DateTimeField(default=now)
+    why = models.TextField("why, in their words", blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    form_source = models.ForeignKey(
+        "prospects.FormSource", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    source_payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["prospect", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.prospect} · {self.asset or 'engagement'}"
+
+
+class Channel(models.TextChoices):
+    CALL = "call", "Phone call"
+    VIDEO = "video", "Video call"
+    MEETING = "meeting", "In person"
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    EVENT = "event", "Event"
+
+
+class Conversation(models.Model):
+    """A helpful conversation a rep logged."""
+
+    prospect = models.ForeignKey(Prospect, on_delete=models.CASCADE, related_name="conversations")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conversations"
+    )
+    occurred_at = models.DateTimeField(default=now)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.CALL)
+    questions = models.TextField("what they are trying to get answered", blank=True)
+    frustrations = models.TextField("what frustrates them", blank=True)
+    roadblocks = models.TextField("roadblocks we could remove", blank=True)
+    help_given = models.TextField("help given", blank=True)
+    wins = models.TextField("wins reached or within reach", blank=True)
+    quotes = models.TextField("in their words", blank=True, help_text="A short quote per line.")
+    feeling_before = models.PositiveSmallIntegerField(choices=Feeling.choices)
+    feeling_after = models.PositiveSmallIntegerField(choices=Feeling.choices)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["prospect", "-occurred_at"]),
+            models.Index(fields=["rep", "-occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} with {self.prospect} on {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def quote_lines(self) -> list[str]:
+        return [line.strip() for line in self.quotes.splitlines() if line.strip()]
+
+    @property
+    def feeling_shift(self) -> int:
+        return self.feeling_after - self.feeling_before
+
+
+class Opportunity(models.Model):
+    """A real buying conversation that came out of helping."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="opportunities")
+    prospect = models.ForeignKey(
+        Prospect, on_delete=models.SET_NULL, null=True, blank=True, related_name="opportunities"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities"
+    )
+    name = models.CharField(max_length=200)
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField(default=localdate)
+    closed_on = models.DateField(null=True, blank=True)
+    source_conversation = models.ForeignKey(
+        Conversation, on_delete=models.SET_NULL, null=True, blank=True, related_name="opportunities"
+    )
+    source_engagement = models.ForeignKey(
+        Engagement, on_delete=models.SET_NULL, null=True, blank=True, related_name="opportunities"
+    )
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_on=None)
+                | (~Q(status="open") & ~Q(closed_on=None)),
+                name="opportunity_closed_on_matches_status",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "status"]), models.Index(fields=["prospect"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_form_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class FormSource(models.Model):
+    """A marketing form or webinar tool allowed to post engagements, with its own secret."""
+
+    name = models.CharField(max_length=120, unique=True)
+    team = models.ForeignKey(
+        "people.Team",
+        on_delete=models.PROTECT,
+        related_name="form_sources",
+        help_text="New prospects are shared round-robin among this team's reps.",
+    )
+    secret = models.CharField(max_length=64, default=new_form_secret)
+    is_active = models.BooleanField(default=True)
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rotate_secret(self) -> None:
+        self.secret = new_form_secret()
+        self.save(update_fields=["secret"])
+
+
+class InboundDelivery(models.Model):
+    """One accepted inbound request, remembered by its Idempotency-Key so a retry gets
+    the same answer instead of a second engagement."""
+
+    form_source = models.ForeignKey(FormSource, on_delete=models.CASCADE, related_name="deliveries")
+    idempotency_key = models.CharField(max_length=200)
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form_source", "idempotency_key"], name="inbound_delivery_once"
+            )
+        ]
+
+
+class ProspectImport(models.Model):
+    """A CSV upload: previewed (dry run, nothing written), then run by a Celery task."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Checked, waiting for your confirmation"
+        QUEUED = "queued", "Waiting for a worker"
+        NOT_QUEUED = "not_queued", "Could not be queued"
+        CHECKING = "checking", "Checking rows"
+        SAVING = "saving", "Saving"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed; nothing was imported"
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prospect_imports"
+    )
+    filename = models.CharField(max_length=255)
+    content = models.TextField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREVIEWED)
+    total_rows = models.PositiveIntegerField(default=0)
+    checked_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    ACTIVE = (Status.QUEUED, Status.CHECKING, Status.SAVING)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        # Checking is the long part; saving happens in one transaction at the end.
+        return min(95, int(90 * self.checked_rows / self.total_rows))
+
+    def mark(self, status: str, **fields) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.status = status
+        self.save(update_fields=["status", *fields])

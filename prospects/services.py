@@ -1,0 +1,309 @@
+"""Operations on prospects that touch several rows or have side effects."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from empathy_crm.access import Role
+from people.models import Team, User
+from prospects import signals
+from prospects.models import (
+    Account,
+    ContentAsset,
+    Conversation,
+    Engagement,
+    Feeling,
+    FeelingTrend,
+    FormSource,
+    InboundDelivery,
+    Prospect,
+)
+
+log = logging.getLogger(__name__)
+
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+        "yahoo.com", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me",
+        "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "zoho.com",
+    }
+)  # fmt: skip
+
+
+def feeling_trend(before: int, after: int) -> str:
+    if after > before:
+        return FeelingTrend.RISING
+    if after < before:
+        return FeelingTrend.FALLING
+    return FeelingTrend.STEADY
+
+
+def conversation_log(
+    *,
+    prospect: Prospect,
+    rep: User,
+    feeling_before: int,
+    feeling_after: int,
+    occurred_at: datetime | None = None,
+    channel: str = "call",
+    questions: str = "",
+    frustrations: str = "",
+    roadblocks: str = "",
+    help_given: str = "",
+    wins: str = "",
+    quotes: str = "",
+    question_answered: bool = False,
+) -> Conversation:
+    """Record a helpful conversation and refresh what the prospect list filters on."""
+    occurred_at = occurred_at or timezone.now()
+    with transaction.atomic(durable=True):
+        conversation = Conversation.objects.create(
+            prospect=prospect,
+            rep=rep,
+            occurred_at=occurred_at,
+            channel=channel,
+            questions=questions.strip(),
+            frustrations=frustrations.strip(),
+            roadblocks=roadblocks.strip(),
+            help_given=help_given.strip(),
+            wins=wins.strip(),
+            quotes=quotes.strip(),
+            feeling_before=feeling_before,
+            feeling_after=feeling_after,
+        )
+        prospect_touch_refresh(prospect)
+        if question_answered:
+            prospect.open_question = ""
+        elif conversation.questions:
+            prospect.open_question = conversation.questions
+        prospect.save(
+            update_fields=[
+                "last_helpful_touch_at",
+                "last_feeling",
+                "feeling_trend",
+                "open_question",
+                "updated_at",
+            ]
+        )
+        transaction.on_commit(
+            lambda: signals.conversation_logged.send(Conversation, conversation_id=conversation.pk)
+        )
+    return conversation
+
+
+def prospect_touch_refresh(prospect: Prospect) -> None:
+    """Set the prospect's last touch and feeling from their latest conversation (not saved)."""
+    latest = prospect.conversations.order_by("-occurred_at", "-pk").first()
+    if latest is None:
+        prospect.last_helpful_touch_at = None
+        prospect.last_feeling = None
+        prospect.feeling_trend = ""
+        return
+    prospect.last_helpful_touch_at = latest.occurred_at
+    prospect.last_feeling = latest.feeling_after
+    prospect.feeling_trend = feeling_trend(latest.feeling_before, latest.feeling_after)
+
+
+def emotional_journey(prospect: Prospect) -> list[dict]:
+    """Feelings over time, oldest first: before and after each conversation."""
+    rows = prospect.conversations.order_by("occurred_at", "pk").values(
+        "pk", "occurred_at", "feeling_before", "feeling_after"
+    )
+    labels = dict(Feeling.choices)
+    return [
+        {
+            **row,
+            "before_label": labels[row["feeling_before"]],
+            "after_label": labels[row["feeling_after"]],
+        }
+        for row in rows
+    ]
+
+
+# --- Inbound engagements ------------------------------------------------------------------
+
+
+def account_match_or_create(*, email: str, company: str, owner: User | None) -> Account | None:
+    """Match the account by the email's domain (unless free mail), then by company name."""
+    domain = email.rsplit("@", 1)[-1].lower()
+    company = company.strip()
+    if domain in FREE_MAIL_DOMAINS:
+        domain = ""
+    if domain:
+        account = Account.objects.filter(domain__iexact=domain).first()
+        if account:
+            return account
+    if company:
+        account = Account.objects.filter(name__iexact=company).first()
+        if account:
+            if domain and not account.domain:
+                account.domain = domain
+                account.save(update_fields=["domain"])
+            return account
+    if not (company or domain):
+        return None
+    name = company or domain.split(".")[0].title()
+    return Account.objects.create(name=name, domain=domain, owner=owner)
+
+
+def asset_match_or_create(*, title: str, kind: str, url: str) -> ContentAsset | None:
+    title, url = title.strip(), url.strip()
+    if not (title or url):
+        return None
+    found = None
+    if url:
+        found = ContentAsset.objects.filter(url=url).first()
+    if found is None and title:
+        found = ContentAsset.objects.filter(title__iexact=title).first()
+    if found is None:
+        found = ContentAsset.objects.create(
+            title=title or url, kind=kind or ContentAsset.Kind.OTHER, url=url
+        )
+    return found
+
+
+def owner_next_for(source: FormSource) -> User | None:
+    """Round-robin among the source team's active reps; the manager if it has none.
+
+    Call inside a transaction holding a row lock on ``source``.
+    """
+    reps = list(
+        User.objects.filter(team_id=source.team_id, is_active=True, groups__name=Role.REP)
+        .order_by("pk")
+        .only("pk")
+    )
+    if not reps:
+        team = Team.objects.select_related("manager").get(pk=source.team_id)
+        return team.manager
+    after = [rep for rep in reps if source.last_assigned_id and rep.pk > source.last_assigned_id]
+    chosen = (after or reps)[0]
+    FormSource.objects.filter(pk=source.pk).update(last_assigned=chosen)
+    return chosen
+
+
+def inbound_engagement_record(
+    *,
+    form_source: FormSource,
+    data: dict,
+    payload: dict,
+    idempotency_key: str = "",
+) -> tuple[dict, bool]:
+    """Create or update the prospect, record the engagement and its why.
+
+    Returns ``(response_body, replayed)``; ``replayed`` is True when ``idempotency_key`` was
+    seen before, in which case nothing new is written and the first answer is returned.
+    """
+    if idempotency_key:
+        earlier = InboundDelivery.objects.filter(
+            form_source=form_source, idempotency_key=idempotency_key
+        ).first()
+        if earlier:
+            return earlier.response_body, True
+    try:
+        with transaction.atomic(durable=True):
+            body, engagement_id, created = _inbound_write(form_source, data, payload)
+            if idempotency_key:
+                InboundDelivery.objects.create(
+                    form_source=form_source, idempotency_key=idempotency_key, response_body=body
+                )
+            transaction.on_commit(
+                lambda: signals.engagement_recorded.send(
+                    Engagement, engagement_id=engagement_id, prospect_created=created
+                )
+            )
+    except IntegrityError:
+        # Two deliveries with the same key raced; the other one won and holds the answer.
+        if not idempotency_key:
+            raise
+        earlier = InboundDelivery.objects.get(
+            form_source=form_source, idempotency_key=idempotency_key
+        )
+        return earlier.response_body, True
+    return body, False
+
+
+def _inbound_write(form_source: FormSource, data: dict, payload: dict) -> tuple[dict, int, bool]:
+    source = FormSource.objects.select_for_update().get(pk=form_source.pk)
+    email = data["email"].strip().lower()
+    prospect = Prospect.objects.select_for_update().filter(email__iexact=email).first()
+    created = prospect is None
+    if created:
+        owner = owner_next_for(source)
+        account = account_match_or_create(email=email, company=data.get("company", ""), owner=owner)
+        prospect = Prospect.objects.create(
+            email=email,
+            first_name=data.get("first_name", "").strip() or email.split("@")[0],
+            last_name=data.get("last_name", "").strip(),
+            title=data.get("title", "").strip(),
+            account=account,
+            owner=owner,
+            source=data.get("source") or source.name,
+            open_question=data.get("question", "").strip(),
+        )
+    else:
+        changed = []
+        for field in ("first_name", "last_name", "title"):
+            value = data.get(field, "").strip()
+            if value and not getattr(prospect, field):
+                setattr(prospect, field, value)
+                changed.append(field)
+        if prospect.account_id is None:
+            account = account_match_or_create(
+                email=email, company=data.get("company", ""), owner=prospect.owner
+            )
+            if account:
+                prospect.account = account
+                changed.append("account")
+        if data.get("question", "").strip():
+            prospect.open_question = data["question"].strip()
+            changed.append("open_question")
+        if changed:
+            prospect.save(update_fields=[*changed, "updated_at"])
+    asset_data = data.get("asset") or {}
+    asset = asset_match_or_create(
+        title=asset_data.get("title", ""),
+        kind=asset_data.get("kind", ""),
+        url=asset_data.get("url", ""),
+    )
+    engagement = Engagement.objects.create(
+        prospect=prospect,
+        asset=asset,
+        occurred_at=data.get("occurred_at") or timezone.now(),
+        why=data.get("question", "").strip(),
+        source=data.get("source") or source.name,
+        form_source=source,
+        source_payload=payload,
+    )
+    body = {
+        "prospect_id": prospect.pk,
+        "prospect_created": created,
+        "account_id": prospect.account_id,
+        "engagement_id": engagement.pk,
+        "asset_id": asset.pk if asset else None,
+        "owner": prospect.owner.username if prospect.owner_id else None,
+    }
+    return body, engagement.pk, created
+
+
+def engagement_record(
+    *, prospect: Prospect, asset: ContentAsset | None, occurred_at: datetime, why: str, source: str
+) -> Engagement:
+    """A rep records an engagement by hand (e.g. met at an event)."""
+    with transaction.atomic(durable=True):
+        engagement = Engagement.objects.create(
+            prospect=prospect, asset=asset, occurred_at=occurred_at, why=why.strip(), source=source
+        )
+        if why.strip():
+            Prospect.objects.filter(pk=prospect.pk).update(
+                open_question=why.strip(), updated_at=timezone.now()
+            )
+        transaction.on_commit(
+            lambda: signals.engagement_recorded.send(
+                Engagement, engagement_id=engagement.pk, prospect_created=False
+            )
+        )
+    return engagement

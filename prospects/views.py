@@ -1,0 +1,387 @@
+from __future__ import annotations
+
+import csv
+from datetime import datetime, time
+from itertools import chain
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from empathy_crm.access import Role, get_for, role_required
+from people.models import User
+from prospects import charts, imports, services
+from prospects.forms import (
+    AccountClimbForm,
+    ConversationForm,
+    EngagementForm,
+    FormSourceForm,
+    ImportUploadForm,
+    OpportunityForm,
+    ProspectFilterForm,
+    ProspectForm,
+    ProspectQuickEditForm,
+)
+from prospects.models import Account, FormSource, Prospect, ProspectImport
+
+PAGE_SIZE = 25
+
+
+def owners_in_scope(user: User):
+    if user.role is Role.ADMIN:
+        return User.objects.filter(is_active=True, groups__name__in=[Role.REP, Role.MANAGER])
+    if user.scope_team_id:
+        return User.objects.filter(is_active=True, team_id=user.scope_team_id)
+    return User.objects.filter(pk=user.pk)
+
+
+def filtered_prospects(request):
+    form = ProspectFilterForm(
+        request.GET or None, user=request.user, owners=owners_in_scope(request.user)
+    )
+    queryset = form.filter(Prospect.objects.visible_to(request.user).with_list_columns())
+    return form, queryset
+
+
+@login_required
+def prospect_list(request):
+    form, queryset = filtered_prospects(request)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "prospects/prospect_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, template, context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def prospect_export(request):
+    """The current filtered list as CSV, only what the user may see, streamed."""
+    _, queryset = filtered_prospects(request)
+    writer = csv.writer(_Echo())
+    header = [*imports.COLUMNS, "last_helpful_touch_at", "feeling_trend"]
+
+    def rows():
+        yield "\ufeff" + writer.writerow(header)
+        for p in queryset.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    p.email,
+                    p.first_name,
+                    p.last_name,
+                    p.phone,
+                    p.title,
+                    p.account.name if p.account else "",
+                    p.account.domain if p.account else "",
+                    p.owner.username if p.owner else "",
+                    p.buying_role,
+                    p.willingness,
+                    p.stage,
+                    p.timezone,
+                    "yes" if p.do_not_contact else "no",
+                    p.source,
+                    p.open_question,
+                    p.last_helpful_touch_at.isoformat() if p.last_helpful_touch_at else "",
+                    p.feeling_trend,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="prospects.csv"'
+    return response
+
+
+@login_required
+def prospect_create(request):
+    form = ProspectForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        prospect = form.save(commit=False)
+        prospect.owner = request.user
+        prospect.save()
+        messages.success(
+            request, f"{prospect} is in your list. Log your first helpful conversation."
+        )
+        return redirect(prospect)
+    return render(request, "prospects/prospect_form.html", {"form": form})
+
+
+def detail_context(request, prospect: Prospect) -> dict:
+    conversations = list(prospect.conversations.select_related("rep")[:50])
+    engagements = list(prospect.engagements.select_related("asset")[:50])
+    opportunities = list(prospect.opportunities.all()[:20])
+    for item, kind in chain(
+        ((c, "conversation") for c in conversations),
+        ((e, "engagement") for e in engagements),
+        ((o, "opportunity") for o in opportunities),
+    ):
+        item.kind = kind
+        item.when = getattr(item, "occurred_at", None) or timezone.make_aware(
+            datetime.combine(item.opened_on, time(12))
+        )
+    timeline = sorted(
+        chain(conversations, engagements, opportunities), key=lambda i: i.when, reverse=True
+    )
+    group = []
+    if prospect.account_id:
+        group = list(
+            Prospect.objects.visible_to(request.user)
+            .filter(account_id=prospect.account_id)
+            .exclude(pk=prospect.pk)
+            .order_by("buying_role", "last_name")[:30]
+        )
+    why = next((e for e in engagements if e.why), None)
+    return {
+        "prospect": prospect,
+        "can_edit": prospect_editable(request.user, prospect),
+        "timeline": timeline,
+        "journey": charts.journey_chart(services.emotional_journey(prospect)),
+        "buying_group": group,
+        "why_engagement": why,
+    }
+
+
+def prospect_editable(user: User, prospect: Prospect) -> bool:
+    """For a prospect already known to be visible: may this user change it?"""
+    return user.role is not Role.REP or prospect.owner_id == user.pk
+
+
+@login_required
+def prospect_detail(request, pk: int):
+    prospect = get_for(request.user, Prospect.objects.select_related("account", "owner"), pk=pk)
+    context = detail_context(request, prospect)
+    context["conversation_form"] = ConversationForm()
+    return render(request, "prospects/prospect_detail.html", context)
+
+
+@login_required
+def prospect_update(request, pk: int):
+    """Quick edit in place: GET gives the form fragment, POST saves and gives the summary."""
+    prospect = get_for(
+        request.user, Prospect.objects.select_related("account", "owner"), edit=True, pk=pk
+    )
+    form = ProspectQuickEditForm(request.POST or None, instance=prospect)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if not request.htmx:
+            messages.success(request, "Saved.")
+            return redirect(prospect)
+        return render(
+            request,
+            "prospects/prospect_detail.html#facts",
+            {"prospect": prospect, "can_edit": True},
+        )
+    template = "prospects/prospect_edit.html"
+    if request.htmx:
+        template += "#facts-form"
+    return render(request, template, {"prospect": prospect, "form": form})
+
+
+@login_required
+def conversation_create(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    prospect = get_for(
+        request.user, Prospect.objects.select_related("account", "owner"), edit=True, pk=pk
+    )
+    form = ConversationForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return render(
+                request,
+                "prospects/prospect_detail.html#conversation-form",
+                {"prospect": prospect, "conversation_form": form},
+            )
+        context = detail_context(request, prospect)
+        context["conversation_form"] = form
+        return render(request, "prospects/prospect_detail.html", context, status=400)
+    data = form.cleaned_data
+    services.conversation_log(
+        prospect=prospect,
+        rep=request.user,
+        question_answered=data.pop("question_answered"),
+        **data,
+    )
+    if not request.htmx:
+        messages.success(request, "Conversation logged.")
+        return redirect(prospect)
+    prospect.refresh_from_db()
+    context = detail_context(request, prospect)
+    context["conversation_form"] = ConversationForm()
+    context["logged"] = True
+    return render(request, "prospects/conversation_logged.html", context)
+
+
+@login_required
+def engagement_create(request, pk: int):
+    prospect = get_for(request.user, Prospect.objects.all(), edit=True, pk=pk)
+    form = EngagementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.engagement_record(prospect=prospect, **form.cleaned_data)
+        messages.success(request, "Engagement recorded.")
+        return redirect(prospect)
+    return render(request, "prospects/simple_form.html", {
+        "form": form, "prospect": prospect, "title": f"Record an engagement of {prospect}",
+        "submit": "Record engagement",
+    })  # fmt: skip
+
+
+@login_required
+def opportunity_create(request, pk: int):
+    prospect = get_for(request.user, Prospect.objects.select_related("account"), edit=True, pk=pk)
+    if not prospect.account_id:
+        messages.error(
+            request, "Add the prospect to an account first: opportunities belong to an account."
+        )
+        return redirect(prospect)
+    form = OpportunityForm(request.POST or None, prospect=prospect)
+    if request.method == "POST" and form.is_valid():
+        opportunity = form.save(commit=False)
+        opportunity.account_id = prospect.account_id
+        opportunity.prospect = prospect
+        opportunity.owner = prospect.owner or request.user
+        opportunity.save()
+        messages.success(request, "Opportunity recorded.")
+        return redirect(prospect)
+    return render(request, "prospects/simple_form.html", {
+        "form": form, "prospect": prospect, "title": f"Record an opportunity with {prospect}",
+        "submit": "Record opportunity",
+    })  # fmt: skip
+
+
+@login_required
+def account_list(request):
+    accounts = Account.objects.visible_to(request.user).select_related("owner")
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        accounts = accounts.filter(name__icontains=q)
+    page = Paginator(accounts.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "prospects/account_list.html", {"page": page, "q": q})
+
+
+@login_required
+def account_detail(request, pk: int):
+    account = get_for(request.user, Account.objects.select_related("owner"), pk=pk)
+    members = list(
+        Prospect.objects.visible_to(request.user)
+        .filter(account=account)
+        .select_related("owner")
+        .order_by("last_name", "first_name")
+    )
+    conversations = account_conversations(request.user, account).select_related("prospect", "rep")[
+        :50
+    ]
+    context = {
+        "account": account,
+        "group": charts.buying_group_map(members),
+        "members": members,
+        "conversations": conversations,
+        "opportunities": account.opportunities.select_related("prospect")[:20],
+        "can_edit": Account.objects.editable_by(request.user).filter(pk=account.pk).exists(),
+    }
+    return render(request, "prospects/account_detail.html", context)
+
+
+def account_conversations(user: User, account: Account):
+    from prospects.models import Conversation
+
+    visible = Prospect.objects.visible_to(user).filter(account=account).values("pk")
+    return Conversation.objects.filter(prospect__in=visible)
+
+
+@login_required
+def account_update(request, pk: int):
+    account = get_for(request.user, Account.objects.all(), edit=True, pk=pk)
+    form = AccountClimbForm(request.POST or None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The climb is updated.")
+        return redirect(account)
+    return render(request, "prospects/simple_form.html", {
+        "form": form, "title": f"The climb of {account}", "submit": "Save",
+        "cancel_url": account.get_absolute_url(),
+    })  # fmt: skip
+
+
+# --- Form sources (admins) ----------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+def form_source_list(request):
+    form = FormSourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        source = form.save()
+        messages.success(request, f"{source} can now post engagements. Copy its secret below.")
+        return redirect("prospects:form_source_list")
+    sources = FormSource.objects.select_related("team")
+    endpoint = request.build_absolute_uri(reverse("inbound_engagements"))
+    return render(
+        request,
+        "prospects/form_source_list.html",
+        {"sources": sources, "form": form, "endpoint": endpoint},
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def form_source_rotate(request, pk: int):
+    source = get_object_or_404(FormSource, pk=pk)
+    source.rotate_secret()
+    messages.success(request, f"{source} has a new secret; the old one stops working now.")
+    return redirect("prospects:form_source_list")
+
+
+# --- CSV import ---------------------------------------------------------------------------
+
+
+@login_required
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = imports.import_preview(user=request.user, filename=upload.name, raw=upload.read())
+        except imports.ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("prospects:import_detail", pk=job.pk)
+    recent = ProspectImport.objects.filter(uploaded_by=request.user)[:10]
+    return render(
+        request,
+        "prospects/import_upload.html",
+        {"form": form, "recent": recent, "columns": imports.COLUMNS},
+    )
+
+
+@login_required
+def import_detail(request, pk: int):
+    job = get_object_or_404(ProspectImport, pk=pk, uploaded_by=request.user)
+    template = "prospects/import_detail.html"
+    if request.htmx:
+        template += "#progress"
+    return render(request, template, {"job": job, "errors": job.errors[:200]})
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk: int):
+    job = get_object_or_404(ProspectImport, pk=pk, uploaded_by=request.user)
+    if job.errors:
+        messages.error(request, "Fix the rows listed below and upload the file again.")
+    elif imports.import_enqueue(job):
+        messages.success(request, "Import started. You can leave this page; it keeps going.")
+    else:
+        job.refresh_from_db()
+        messages.error(request, job.message)
+    return redirect("prospects:import_detail", pk=job.pk)
