@@ -15,6 +15,7 @@ import argparse
 import http.client
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -58,8 +59,10 @@ def prepare_database(database_url: str, refill: bool, fill_args: list[str]) -> N
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         marker = OUT / f"{name}.filled"
-        if exists and marker.exists() and not refill:
+        same = marker.exists() and json.loads(marker.read_text()).get("args") == fill_args
+        if exists and same and not refill:
             print(f"Reusing filled database {name} (--refill to rebuild it).")
+            manage(server_env(database_url), "migrate", "--noinput", "-v", "0")
             return
         print(f"Creating database {name}…")
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -149,11 +152,13 @@ def main() -> None:
     parser.add_argument("--refill", action="store_true", help="drop and fill the database again")
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("fill_args", nargs="*", help="passed to manage.py bench_fill")
+    parser.add_argument(
+        "--fill", default="", help="options for manage.py bench_fill, e.g. '--prospects 10000'"
+    )
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
-    prepare_database(args.database_url, args.refill, args.fill_args)
+    prepare_database(args.database_url, args.refill, shlex.split(args.fill))
     env = server_env(args.database_url)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "DEBUG", "SECRET_KEY", "STATIC_ROOT")})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empathy_crm.settings")
@@ -175,21 +180,22 @@ def main() -> None:
             results.append(
                 {"name": page.name, "url": url, **stats, "ratio_to_floor": round(ratio, 2)}
             )
+        ctx["base_url"] = f"http://127.0.0.1:{PORT}"
+        for job in JOBS:
+            started = time.perf_counter()
+            items = job.run(ctx)
+            total = time.perf_counter() - started
+            results.append(
+                {
+                    "name": job.name,
+                    "items": items,
+                    "total_s": round(total, 2),
+                    "per_s": round(items / total, 1) if total else 0,
+                }
+            )
     finally:
         server.terminate()
         server.wait(timeout=15)
-    for job in JOBS:
-        started = time.perf_counter()
-        items = job.run(ctx)
-        total = time.perf_counter() - started
-        results.append(
-            {
-                "name": job.name,
-                "items": items,
-                "total_s": round(total, 2),
-                "per_s": round(items / total, 1) if total else 0,
-            }
-        )
     print_table(results)
     (OUT / "latest.json").write_text(json.dumps(results, indent=2))
     print(f"\nWrote {OUT / 'latest.json'}")

@@ -1,14 +1,22 @@
 """What ``make bench`` measures. Each feature adds its key pages and background jobs here.
 
 A page is measured as a signed-in user of the given role (None: anonymous). Its URL is built
-from the filled database, so ids are real. A job is a callable that does the work in-process
-against the benchmark database and returns how many items it handled.
+from the filled database, so ids are real. A job does its work against the benchmark
+database (in-process, or through the running server at ``ctx["base_url"]``) and returns how
+many items it handled.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import http.client
+import json
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -32,16 +40,157 @@ PAGES: list[Page] = [
     Page("home (admin)", "admin", lambda ctx: "/"),
     Page("team page (rep)", "rep", lambda ctx: f"/teams/{ctx['rep'].team_id}/"),
     Page("team list (admin)", "admin", lambda ctx: "/teams/"),
-]
+    Page("prospect list (rep, default)", "rep", lambda ctx: "/prospects/"),
+    Page("prospect list (rep, filtered)", "rep",
+         lambda ctx: "/prospects/?stale=on&stage=exploring&sort=-touch"),
+    Page("prospect list (rep, searched)", "rep", lambda ctx: "/prospects/?owner=all&q=dana"),
+    Page("prospect list (manager, team)", "manager", lambda ctx: "/prospects/"),
+    Page("prospect list (admin, all)", "admin", lambda ctx: "/prospects/?q=whitfield"),
+    Page("prospect page (rep)", "rep", lambda ctx: f"/prospects/{ctx['prospect']}/"),
+    Page("account page (rep)", "rep", lambda ctx: f"/prospects/accounts/{ctx['account']}/"),
+]  # fmt: skip
 
-JOBS: list[Job] = []
+
+def post_throughput(base_url: str, path: str, bodies, headers_for, seconds: float, threads: int):
+    """Requests per second that ``threads`` clients get through in ``seconds``."""
+    parts = urlsplit(base_url)
+    done = []
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def client(offset: int):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        n = offset
+        while time.monotonic() < stop:
+            body = bodies(n)
+            conn.request("POST", path, body=body, headers=headers_for(body))
+            response = conn.getresponse()
+            response.read()
+            if response.status not in (200, 201):
+                raise SystemExit(f"{path} answered {response.status}")
+            n += threads
+            with lock:
+                done.append(1)
+        conn.close()
+
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return len(done)
+
+
+def inbound_throughput(ctx: dict) -> int:
+    from prospects.models import FormSource
+
+    source = FormSource.objects.get_or_create(
+        name="Bench form", defaults={"team_id": ctx["rep"].team_id}
+    )[0]
+    run = int(time.time())
+
+    def body(n: int) -> bytes:
+        return json.dumps({
+            "email": f"inbound{run}-{n}@bench-inbound.example", "first_name": "In",
+            "last_name": str(n),
+            "company": f"Company {n % 20000}", "question": "How long does onboarding take?",
+            "asset": {"title": "Guide 1", "kind": "guide"},
+        }).encode()  # fmt: skip
+
+    def headers(raw: bytes) -> dict:
+        signature = hmac.new(source.secret.encode(), raw, hashlib.sha256).hexdigest()
+        return {"Content-Type": "application/json", "X-Empathy-Signature": f"sha256={signature}"}
+
+    try:
+        return post_throughput(ctx["base_url"], "/api/inbound/engagements/", body, headers, 10, 4)
+    finally:
+        cleanup("@bench-inbound.example")
+
+
+def cleanup(email_suffix: str) -> None:
+    """Jobs remove what they created, so a reused database measures the same data."""
+    from django.db import connection
+
+    from prospects.models import Account, Prospect
+
+    Prospect.objects.filter(email__endswith=email_suffix).delete()
+    Account.objects.filter(prospects__isnull=True, owner__isnull=True).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE prospects_prospect")
+
+
+def floor_throughput(ctx: dict) -> int:
+    parts = urlsplit(ctx["base_url"])
+    done = []
+    stop = time.monotonic() + 10
+
+    def client():
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        while time.monotonic() < stop:
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            done.append(1)
+        conn.close()
+
+    workers = [threading.Thread(target=client) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return len(done)
+
+
+def csv_import_50k(ctx: dict) -> int:
+    from prospects import imports
+    from prospects.models import ProspectImport
+
+    run = int(time.time())
+    lines = ["email,first_name,last_name,company,title"]
+    lines += [
+        f"csv{run}-{n}@import{n % 5000}.bench-csv.example,Csv,{n},Import Co {n % 5000},Buyer"
+        for n in range(50_000)
+    ]
+    raw = "\n".join(lines).encode()
+    job = imports.import_preview(user=ctx["rep"], filename="bench.csv", raw=raw)
+    assert not job.errors, job.errors[:3]
+    job.mark(ProspectImport.Status.QUEUED)
+    try:
+        imports.import_run(job.pk)
+        job.refresh_from_db()
+        assert job.status == ProspectImport.Status.DONE, job.message
+        return job.total_rows
+    finally:
+        cleanup(".bench-csv.example")
+
+
+JOBS: list[Job] = [
+    Job("floor: /healthz, 4 clients, 10 s (req)", floor_throughput),
+    Job("inbound endpoint, 4 clients, 10 s (req)", inbound_throughput),
+    Job("CSV import 50k rows (check + save)", csv_import_50k),
+]
 
 
 def context() -> dict:
-    """Users the pages are measured as: a rep, a manager and an admin from the filled data."""
+    """Users and records the pages are measured with, from the filled data."""
+    from django.db.models import Count
+
     from people.models import User
+    from prospects.models import Prospect
 
     rep = User.objects.filter(username__startswith="bench_rep_").order_by("pk").first()
     manager = User.objects.get(pk=rep.team.manager_id)
     admin = User.objects.get(username="bench_admin")
-    return {"rep": rep, "manager": manager, "admin": admin}
+    prospect = (
+        Prospect.objects.filter(owner=rep, account__isnull=False)
+        .annotate(n=Count("conversations"))
+        .order_by("-n")
+        .values("pk", "account_id")
+        .first()
+    )
+    return {
+        "rep": rep,
+        "manager": manager,
+        "admin": admin,
+        "prospect": prospect["pk"],
+        "account": prospect["account_id"],
+    }

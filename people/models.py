@@ -91,6 +91,13 @@ class User(AbstractUser):
             return managed or self.team_id
         return self.team_id
 
+    @cached_property
+    def scope_member_ids(self) -> list[int]:
+        """Ids of the people whose records this rep or manager may see (their team)."""
+        if not self.scope_team_id:
+            return [self.pk]
+        return list(User.objects.filter(team_id=self.scope_team_id).values_list("pk", flat=True))
+
 
 def role_group(role: Role) -> Group:
     """The group that grants ``role`` (made by migration 0002; recreated if it was removed)."""

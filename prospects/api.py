@@ -24,7 +24,7 @@ MAX_BODY_BYTES = 64 * 1024
 class AssetForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
     kind = forms.ChoiceField(choices=[("", ""), *ContentAsset.Kind.choices], required=False)
-    url = forms.URLField(max_length=500, required=False)
+    url = forms.URLField(max_length=500, required=False, assume_scheme="https")
 
 
 class InboundForm(forms.Form):
@@ -61,8 +61,8 @@ def signature_source(request, raw: bytes) -> FormSource | None:
 
 
 def _strings_only(value: dict, names) -> dict:
-    """Form fields expect text; anything else becomes a field error, not a crash."""
-    return {k: v for k, v in value.items() if k in names}
+    """Form fields read text only; other JSON types are reported as field errors."""
+    return {k: v for k, v in value.items() if k in names and isinstance(v, str)}
 
 
 @csrf_exempt

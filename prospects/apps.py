@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ProspectsConfig(AppConfig):
     name = "prospects"
     verbose_name = "Prospects and buying groups"
+
+    def ready(self) -> None:
+        from django.db.models import CharField, EmailField
+        from django.db.models.functions import Lower
+
+        # email__lower=… and domain__lower=… use the unique indexes on Lower(...).
+        CharField.register_lookup(Lower)
+        EmailField.register_lookup(Lower)

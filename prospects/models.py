@@ -121,7 +121,6 @@ class Account(models.Model):
         ]
         indexes = [
             models.Index(Lower("name"), name="account_name_lower"),
-            models.Index(fields=["owner"]),
         ]
 
     def __str__(self) -> str:
@@ -202,7 +201,7 @@ class Prospect(models.Model):
             models.Index(fields=["owner", "last_helpful_touch_at"]),
             models.Index(fields=["owner", "feeling_trend"]),
             models.Index(fields=["account", "buying_role"]),
-            models.Index(Lower("last_name"), Lower("first_name"), name="prospect_name_lower"),
+            models.Index(fields=["last_name", "first_name", "id"], name="prospect_name_order"),
         ]
 
     def __str__(self) -> str:

@@ -134,11 +134,11 @@ def account_match_or_create(*, email: str, company: str, owner: User | None) -> 
     if domain in FREE_MAIL_DOMAINS:
         domain = ""
     if domain:
-        account = Account.objects.filter(domain__iexact=domain).first()
+        account = Account.objects.exclude(domain="").filter(domain__lower=domain).first()
         if account:
             return account
     if company:
-        account = Account.objects.filter(name__iexact=company).first()
+        account = Account.objects.filter(name__lower=company.lower()).first()
         if account:
             if domain and not account.domain:
                 account.domain = domain
@@ -229,7 +229,7 @@ def inbound_engagement_record(
 def _inbound_write(form_source: FormSource, data: dict, payload: dict) -> tuple[dict, int, bool]:
     source = FormSource.objects.select_for_update().get(pk=form_source.pk)
     email = data["email"].strip().lower()
-    prospect = Prospect.objects.select_for_update().filter(email__iexact=email).first()
+    prospect = Prospect.objects.select_for_update().filter(email__lower=email).first()
     created = prospect is None
     if created:
         owner = owner_next_for(source)

@@ -46,3 +46,51 @@ def make_manager(team: Team, **kwargs) -> User:
 
 def make_admin(**kwargs) -> User:
     return UserFactory(role=Role.ADMIN, **kwargs)
+
+
+# --- Prospects ----------------------------------------------------------------------------
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prospects.Account"
+
+    name = factory.Sequence(lambda n: f"Account {n}")
+    domain = factory.Sequence(lambda n: f"account{n}.example")
+
+
+class ProspectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prospects.Prospect"
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    account = factory.SubFactory(AccountFactory)
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prospects.Conversation"
+
+    prospect = factory.SubFactory(ProspectFactory)
+    rep = factory.LazyAttribute(lambda c: c.prospect.owner)
+    questions = "How do others handle this?"
+    help_given = "Shared what worked elsewhere."
+    feeling_before = 2
+    feeling_after = 4
+
+
+class EngagementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prospects.Engagement"
+
+    prospect = factory.SubFactory(ProspectFactory)
+    why = "How long does onboarding take?"
+
+
+class FormSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prospects.FormSource"
+
+    name = factory.Sequence(lambda n: f"Form {n}")

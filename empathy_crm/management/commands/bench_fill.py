@@ -12,6 +12,7 @@ from django.db import transaction
 
 from people.bench import fill_people
 from people.models import User
+from prospects.bench import fill_prospects
 
 
 class Command(BaseCommand):
@@ -20,11 +21,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--teams", type=int, default=50)
         parser.add_argument("--reps-per-team", type=int, default=20)
+        parser.add_argument("--accounts", type=int, default=20_000)
+        parser.add_argument("--prospects", type=int, default=100_000)
+        parser.add_argument("--conversations", type=int, default=1_000_000)
+        parser.add_argument("--engagements", type=int, default=200_000)
 
     def handle(self, *args, teams: int, reps_per_team: int, **options) -> None:
+        volumes = {k: options[k] for k in ("accounts", "prospects", "conversations", "engagements")}
         if User.objects.exists():
             raise CommandError("bench_fill expects an empty database; make bench creates one.")
-        steps = [("people", lambda: fill_people(teams=teams, reps_per_team=reps_per_team))]
+        steps = [
+            ("people", lambda: fill_people(teams=teams, reps_per_team=reps_per_team)),
+            ("prospects", lambda: fill_prospects(**volumes)),
+        ]
         for name, step in steps:
             started = time.perf_counter()
             with transaction.atomic():

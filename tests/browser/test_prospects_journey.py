@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import urllib.request
+
+import pytest
+
+from tests.browser.test_sign_in_journey import sign_in
+from tests.factories import ConversationFactory, ProspectFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_rep_finds_a_prospect_and_logs_a_conversation_in_place(page, rep, screenshot):
+    dana = ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield",
+                           open_question="How do we roll this out without a revolt?")  # fmt: skip
+    ProspectFactory(owner=rep, first_name="Tom", last_name="Becker")
+    ConversationFactory(prospect=dana, feeling_before=2, feeling_after=3)
+    sign_in(page, "rep")
+    page.get_by_role("link", name="Prospects").click()
+    page.get_by_label("Search").fill("whit")
+    page.wait_for_url("**q=whit**")  # htmx swapped the results and pushed the URL
+    page.get_by_role("link", name="Dana Whitfield").wait_for()
+    assert page.get_by_role("link", name="Tom Becker").count() == 0
+    page.get_by_role("link", name="Dana Whitfield").click()
+    page.get_by_role("heading", name="Log a helpful conversation").wait_for()
+    assert page.locator("circle.journey-point").count() == 2
+
+    page.evaluate("window.__stillTheSamePage = true")
+    page.get_by_label("What are they trying to get answered?").fill("Who trains new dispatchers?")
+    page.get_by_label("How did we help, or make their day easier?").fill(
+        "Sent our onboarding checklist and offered a call with a customer who did it."
+    )
+    page.get_by_label("In their own words").fill("That's exactly what I needed.")
+    page.locator("#log-conversation .feeling-scale").nth(0).get_by_text("Frustrated").click()
+    page.locator("#log-conversation .feeling-scale").nth(1).get_by_text("Confident").click()
+    page.get_by_role("button", name="Log conversation").click()
+
+    page.get_by_text("Logged. It's on the timeline.").wait_for()
+    assert page.evaluate("window.__stillTheSamePage") is True, "the page reloaded"
+    timeline = page.locator("#timeline")
+    assert "That's exactly what I needed." in timeline.inner_text()
+    assert "Frustrated → Confident" in timeline.inner_text()
+    assert page.locator("circle.journey-point").count() == 4
+    assert page.get_by_label("What are they trying to get answered?").input_value() == ""
+    screenshot(page, "prospect-page")
+
+
+def test_form_source_posts_an_engagement_that_reaches_the_reps_list(
+    page, admin_user, rep, team, live_server, chromium, screenshot
+):
+    sign_in(page, "boss")
+    page.get_by_role("link", name="Form sources").click()
+    page.get_by_label("Name").fill("Webinar tool")
+    page.get_by_label("Team").select_option(label=team.name)
+    page.get_by_role("button", name="Add source").click()
+    secret = page.locator("code.secret").first.inner_text()
+
+    body = json.dumps({
+        "email": "grace.liu@brightpath.example", "first_name": "Grace", "last_name": "Liu",
+        "company": "Brightpath Clinics", "question": "What will our compliance officer ask?",
+        "asset": {"title": "Security review checklist", "kind": "checklist"},
+    }).encode()  # fmt: skip
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(
+        f"{live_server.url}/api/inbound/engagements/", data=body, method="POST",
+        headers={"Content-Type": "application/json", "X-Empathy-Signature": signature},
+    )  # fmt: skip
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 201
+
+    rep_page = chromium.new_context(base_url=live_server.url).new_page()
+    sign_in(rep_page, "rep")
+    rep_page.get_by_role("link", name="Prospects").click()
+    row = rep_page.get_by_role("row", name="Grace Liu")
+    row.wait_for()
+    assert "What will our compliance officer ask?" in row.inner_text()
+    screenshot(rep_page, "prospect-list")
+    rep_page.context.close()

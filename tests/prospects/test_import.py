@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from empathy_crm.celery import app as celery_app
+from prospects import imports
+from prospects.models import Account, Prospect, ProspectImport
+from tests.factories import ProspectFactory
+from tests.services import celery_worker, purge_queue, require_broker, wait_for
+
+HEADER = "email,first_name,last_name,company,title,stage,willingness,do_not_contact,owner,open_question\n"
+
+
+def upload(client, text: str, name: str = "people.csv", encoding: str = "utf-8"):
+    file = SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+    return client.post(reverse("prospects:import_upload"), {"file": file}, follow=True)
+
+
+def test_dry_run_reports_row_errors_and_writes_nothing(client, rep):
+    client.force_login(rep)
+    text = HEADER + (
+        "ana@acme.example,Ana,Ng,Acme,CTO,exploring,eager,no,,How fast is setup?\n"
+        "not-an-email,Bob,,Acme,,,,,,\n"
+        "cy@acme.example,,Cy,Acme,,qualified,,maybe,,\n"
+        "di@acme.example,Di,,Acme,,,,,someone-else,\n"
+    )
+    response = upload(client, text)
+    job = ProspectImport.objects.get()
+    assert job.status == "previewed" and job.total_rows == 4
+    errors = {(e["row"], e["column"]) for e in job.errors}
+    assert errors == {
+        (3, "email"),
+        (4, "first_name"),
+        (4, "stage"),
+        (4, "do_not_contact"),
+        (5, "owner"),
+    }
+    assert "Rows to fix" in response.text and "is not someone you can assign to" in response.text
+    assert "Nothing will be imported while rows have errors" in response.text
+    assert not Prospect.objects.exists() and not Account.objects.exists()
+    confirm = client.post(reverse("prospects:import_confirm", args=[job.pk]), follow=True)
+    assert "Fix the rows listed below" in confirm.text
+    assert not Prospect.objects.exists()
+
+
+def test_file_level_problems_are_explained(client, rep):
+    client.force_login(rep)
+    assert "not UTF-8" in upload(client, HEADER + "é@x.example,É\n", encoding="latin-1").text
+    assert "lacks the required column(s): first_name" in upload(client, "email\na@b.example\n").text
+    assert "Unknown column(s): shoe_size" in upload(client, "email,first_name,shoe_size\n").text
+    assert "Upload a .csv file." in upload(client, HEADER, name="people.xlsx").text
+    assert not ProspectImport.objects.exists()
+
+
+def test_byte_order_mark_is_accepted(client, rep):
+    client.force_login(rep)
+    upload(client, "\ufeff" + HEADER + "ana@acme.example,Ana,,,,,,,,\n")
+    job = ProspectImport.objects.get()
+    assert job.errors == [] and job.created_count == 1
+
+
+def test_import_creates_updates_and_never_duplicates(rep, teammate, manager):
+    existing = ProspectFactory(owner=rep, email="ana@acme.example", title="Old title")
+    text = HEADER + (
+        "ANA@acme.example,Ana,Ng,Acme,CTO,deciding,eager,yes,,\n"
+        "bo@acme.example,Bo,,Acme,,,,,teammate,What does it cost?\n"
+        "bo@acme.example,Bo,Berg,Acme,,,,,teammate,\n"
+        "cy@gmail.com,Cy,,,,,,,,\n"
+    )
+    job = imports.import_preview(user=manager, filename="a.csv", raw=text.encode())
+    assert (job.created_count, job.updated_count, job.errors) == (2, 1, [])
+    job.mark(ProspectImport.Status.QUEUED)
+    imports.import_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == "done" and job.percent == 100
+    assert Prospect.objects.count() == 3
+    existing.refresh_from_db()
+    assert (existing.title, existing.stage, existing.do_not_contact) == ("CTO", "deciding", True)
+    assert existing.owner == rep, "an update without an owner column keeps the owner"
+    bo = Prospect.objects.get(email="bo@acme.example")
+    assert (bo.last_name, bo.owner, bo.open_question) == ("Berg", teammate, "What does it cost?")
+    assert bo.account == existing.account or bo.account.name == "Acme"
+    assert Account.objects.filter(name="Acme").count() == 1
+    assert Prospect.objects.get(email="cy@gmail.com").account is None
+
+
+def test_rep_cannot_overwrite_another_teams_prospect(rep, outside_prospect):
+    text = HEADER + f"{outside_prospect.email},Hijack,,,,,,,,\n"
+    job = imports.import_preview(user=rep, filename="a.csv", raw=text.encode())
+    assert job.errors == [
+        {
+            "row": 2,
+            "column": "email",
+            "message": "A prospect with this email belongs to someone else's team.",
+        }
+    ]
+
+
+def test_rows_that_became_invalid_fail_the_whole_import(rep, outsider):
+    text = HEADER + "ana@acme.example,Ana,,,,,,,,\nbo@acme.example,Bo,,,,,,,,\n"
+    job = imports.import_preview(user=rep, filename="a.csv", raw=text.encode())
+    assert job.errors == []
+    ProspectFactory(owner=outsider, email="bo@acme.example")  # taken meanwhile
+    job.mark(ProspectImport.Status.QUEUED)
+    imports.import_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "nothing was imported" in job.message
+    assert not Prospect.objects.filter(email="ana@acme.example").exists()
+
+
+def reset_broker_connections() -> None:
+    """Forget cached broker connections so the next publish connects to the current URL."""
+    celery_app.__dict__.pop("pool", None)
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def unreachable_broker():
+    """A real connection attempt to an address where no broker listens."""
+    original = celery_app.conf.broker_url, celery_app.conf.broker_write_url
+    reset_broker_connections()
+    celery_app.conf.broker_url = celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    yield
+    reset_broker_connections()
+    celery_app.conf.broker_url, celery_app.conf.broker_write_url = original
+
+
+def test_broker_down_is_said_plainly_and_nothing_is_imported(client, rep, unreachable_broker):
+    client.force_login(rep)
+    upload(client, HEADER + "ana@acme.example,Ana,,,,,,,,\n")
+    job = ProspectImport.objects.get()
+    response = client.post(reverse("prospects:import_confirm", args=[job.pk]), follow=True)
+    assert "queue could not be reached, so nothing has been imported" in response.text
+    assert "Try again" in response.text
+    job.refresh_from_db()
+    assert job.status == "not_queued"
+    assert not Prospect.objects.exists()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_large_file_imports_in_a_worker_with_progress(client, rep):
+    require_broker()
+    purge_queue()
+    rows = "".join(
+        f"person{n}@company{n % 300}.example,Person,{n},Company {n % 300},,,,,,\n"
+        for n in range(3000)
+    )
+    client.force_login(rep)
+    upload(client, HEADER + rows)
+    job = ProspectImport.objects.get()
+    assert job.created_count == 3000 and job.errors == []
+    client.post(reverse("prospects:import_confirm", args=[job.pk]))
+    progress_url = reverse("prospects:import_detail", args=[job.pk])
+    assert 'hx-trigger="every 1s"' in client.get(progress_url, HTTP_HX_REQUEST="true").text
+    with celery_worker(name="import"):
+        wait_for(lambda: ProspectImport.objects.get(pk=job.pk).status == "done", timeout=90,
+                 what="the import to finish")  # fmt: skip
+    fragment = client.get(progress_url, HTTP_HX_REQUEST="true").text
+    assert "Imported: 3,000 new prospects" in fragment
+    assert "every 1s" not in fragment, "polling stops when the import is done"
+    assert Prospect.objects.filter(owner=rep).count() == 3000
+    assert Account.objects.count() == 300

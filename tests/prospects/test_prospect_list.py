@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import AccountFactory, ProspectFactory
+
+LIST = reverse("prospects:prospect_list")
+
+
+def names(response) -> list[str]:
+    return [p.name for p in response.context["page"].object_list]
+
+
+def test_rep_sees_their_own_prospects_by_default(client, rep, own_prospect, teammates_prospect):
+    client.force_login(rep)
+    assert names(client.get(LIST)) == ["Dana Whitfield"]
+    assert set(names(client.get(LIST, {"owner": "all"}))) == {"Dana Whitfield", "Marcus Oyelaran"}
+
+
+def test_manager_sees_the_whole_team_by_default(
+    client, manager, own_prospect, teammates_prospect, outside_prospect
+):
+    client.force_login(manager)
+    assert set(names(client.get(LIST))) == {"Dana Whitfield", "Marcus Oyelaran"}
+
+
+def test_owner_filter_cannot_reach_outside_the_team(client, rep, outsider, outside_prospect):
+    client.force_login(rep)
+    assert names(client.get(LIST, {"owner": str(outsider.pk)})) == []
+
+
+def test_search_by_name_email_and_account(client, rep):
+    ProspectFactory(
+        owner=rep, first_name="Grace", last_name="Liu", email="grace@brightpath.example"
+    )
+    ProspectFactory(
+        owner=rep,
+        first_name="Tom",
+        last_name="Becker",
+        account=AccountFactory(name="Harbor Logistics"),
+    )
+    client.force_login(rep)
+    assert names(client.get(LIST, {"q": "grace"})) == ["Grace Liu"]
+    assert names(client.get(LIST, {"q": "brightpath"})) == ["Grace Liu"]
+    assert names(client.get(LIST, {"q": "harbor"})) == ["Tom Becker"]
+    assert names(client.get(LIST, {"q": "tom harbor"})) == ["Tom Becker"]
+    assert names(client.get(LIST, {"q": "nobody-like-this"})) == []
+
+
+def test_filters_by_stage_willingness_feeling_staleness_and_open_question(client, rep):
+    now = timezone.now()
+    ProspectFactory(owner=rep, first_name="Fresh", stage="deciding", willingness="eager",
+                    feeling_trend="rising", last_helpful_touch_at=now - timedelta(days=2),
+                    open_question="What does it cost?")  # fmt: skip
+    ProspectFactory(owner=rep, first_name="Stale", stage="exploring", willingness="not_now",
+                    feeling_trend="falling", last_helpful_touch_at=now - timedelta(days=20))  # fmt: skip
+    ProspectFactory(owner=rep, first_name="Never", stage="exploring", willingness="curious")
+    client.force_login(rep)
+
+    def first_names(**params):
+        return sorted(n.split()[0] for n in names(client.get(LIST, params)))
+
+    assert first_names(stage="deciding") == ["Fresh"]
+    assert first_names(willingness="not_now") == ["Stale"]
+    assert first_names(trend="falling") == ["Stale"]
+    assert first_names(stale="on") == ["Never", "Stale"]
+    assert first_names(open_question="on") == ["Fresh"]
+    assert first_names(stage="exploring", stale="on", willingness="curious") == ["Never"]
+
+
+def test_sort_longest_without_help_puts_never_touched_first(client, rep):
+    now = timezone.now()
+    ProspectFactory(owner=rep, first_name="Recent", last_helpful_touch_at=now - timedelta(days=1))
+    ProspectFactory(owner=rep, first_name="Old", last_helpful_touch_at=now - timedelta(days=30))
+    client.force_login(rep)
+    order = [n.split()[0] for n in names(client.get(LIST, {"sort": "-touch"}))]
+    assert order[-1] == "Recent"
+    assert order.index("Old") < order.index("Recent")
+
+
+def test_bad_filter_values_are_ignored_not_errors(client, rep, own_prospect):
+    client.force_login(rep)
+    response = client.get(LIST, {"stage": "qualified", "sort": "DROP TABLE", "page": "x"})
+    assert response.status_code == 200
+    assert names(response) == ["Dana Whitfield"]
+
+
+def test_list_paginates(client, rep):
+    ProspectFactory.create_batch(30, owner=rep)
+    client.force_login(rep)
+    first = client.get(LIST)
+    assert len(names(first)) == 25
+    assert "Page 1 of 2" in first.text
+    assert len(names(client.get(LIST, {"page": 2}))) == 5
+
+
+def test_htmx_filtering_returns_only_the_results(client, rep, own_prospect):
+    client.force_login(rep)
+    response = client.get(LIST, {"q": "dana"}, HTTP_HX_REQUEST="true")
+    assert 'id="results"' in response.text
+    assert "<form" not in response.text and "<html" not in response.text
+    assert "Dana Whitfield" in response.text
+
+
+def test_empty_list_says_what_to_do(client, rep):
+    client.force_login(rep)
+    assert "No prospects yet" in client.get(LIST).text
+    assert "No one matches these filters" in client.get(LIST, {"q": "zzz"}).text
+
+
+@pytest.mark.parametrize("who", ["rep", "manager", "admin_user"])
+def test_list_query_count_is_constant(client, request, who, rep, django_assert_max_num_queries):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    params = {"owner": "all", "q": "a", "stale": "on"}
+    ProspectFactory.create_batch(3, owner=rep, first_name="Ana")
+    with django_assert_max_num_queries(9) as small:
+        client.get(LIST, params)
+    ProspectFactory.create_batch(40, owner=rep, first_name="Ana")
+    with django_assert_max_num_queries(9) as large:
+        response = client.get(LIST, params)
+    assert len(names(response)) == 25
+    # session, user, groups, (manager's team), team member ids, owners for the filter,
+    # accounts matching the search term, count, page rows
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_export_is_the_filtered_list_the_user_may_see(
+    client, rep, own_prospect, teammates_prospect, outside_prospect
+):
+    client.force_login(rep)
+    response = client.get(reverse("prospects:prospect_export"), {"owner": "all"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
+    assert {r["email"] for r in rows} == {own_prospect.email, teammates_prospect.email}
+    only_mine = client.get(reverse("prospects:prospect_export"))
+    body = b"".join(only_mine.streaming_content).decode("utf-8-sig")
+    assert own_prospect.email in body and teammates_prospect.email not in body
