@@ -45,7 +45,9 @@ PAGES: list[Page] = [
          lambda ctx: "/prospects/?stale=on&stage=exploring&sort=-touch"),
     Page("prospect list (rep, searched)", "rep", lambda ctx: "/prospects/?owner=all&q=dana"),
     Page("prospect list (manager, team)", "manager", lambda ctx: "/prospects/"),
-    Page("prospect list (admin, all)", "admin", lambda ctx: "/prospects/?q=whitfield"),
+    Page("prospect list (admin, all)", "admin", lambda ctx: "/prospects/?owner=all"),
+    Page("prospect list (admin, 1 person)", "admin", lambda ctx: "/prospects/?q=whitfield4243"),
+    Page("prospect list (admin, 10k match)", "admin", lambda ctx: "/prospects/?q=whitfield"),
     Page("prospect page (rep)", "rep", lambda ctx: f"/prospects/{ctx['prospect']}/"),
     Page("account page (rep)", "rep", lambda ctx: f"/prospects/accounts/{ctx['account']}/"),
 ]  # fmt: skip

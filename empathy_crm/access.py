@@ -61,6 +61,17 @@ class ScopedQuerySet(models.QuerySet):
         return self.visible_to(user)
 
 
+def may_edit(user, owner_id: int | None) -> bool:
+    """For a row already known to be visible to ``user``: may they change it?
+
+    The same rule as ``ScopedQuerySet.editable_by``, without another query.
+    """
+    role = getattr(user, "role", None)
+    if role is Role.REP:
+        return owner_id == user.pk
+    return role in (Role.MANAGER, Role.ADMIN)
+
+
 def get_for(user, queryset: models.QuerySet, *, edit: bool = False, **lookup):
     """Fetch one row the user may see (or edit, with ``edit=True``); 404 otherwise."""
     scoped = queryset.editable_by(user) if edit else queryset.visible_to(user)

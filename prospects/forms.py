@@ -47,7 +47,7 @@ class ProspectFilterForm(forms.Form):
     ]
 
     q = forms.CharField(required=False, label="Search", max_length=100)
-    owner = forms.ChoiceField(required=False, label="Owner")
+    owner = forms.CharField(required=False, label="Owner")
     stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *JourneyStage.choices])
     willingness = forms.ChoiceField(
         required=False, choices=[("", "Any willingness"), *Willingness.choices]
@@ -63,11 +63,20 @@ class ProspectFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         everyone = "Everyone on my team" if user.role is not Role.ADMIN else "Everyone"
+        self.owners = {str(person.pk): person for person in owners}
         self.fields["owner"].choices = [
             ("me", "Mine"),
             ("all", everyone),
-            *[(str(person.pk), str(person)) for person in owners if person.pk != user.pk],
+            *[(pk, str(person)) for pk, person in self.owners.items() if person.pk != user.pk],
         ]
+
+    def clean_owner(self) -> str:
+        owner = self.cleaned_data["owner"] or self.default_owner
+        if owner in ("me", "all") or owner in self.owners:
+            return owner
+        if self.user.role is Role.ADMIN and owner.isdigit():
+            return owner  # any owner, e.g. from a link on a team page
+        raise forms.ValidationError("Choose someone from the list.")
 
     @property
     def default_owner(self) -> str:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from empathy_crm.access import Role, get_for, role_required
+from empathy_crm.access import Role, get_for, may_edit, role_required
 from people.models import User
 from prospects import charts, imports, services
 from prospects.forms import (
@@ -33,8 +33,10 @@ PAGE_SIZE = 25
 
 
 def owners_in_scope(user: User):
+    """Whom the owner filter offers: the team; for admins, the managers (the full list of
+    reps stays reachable with ?owner=<id>, e.g. from a team page)."""
     if user.role is Role.ADMIN:
-        return User.objects.filter(is_active=True, groups__name__in=[Role.REP, Role.MANAGER])
+        return User.objects.filter(is_active=True, managed_team__isnull=False)
     if user.scope_team_id:
         return User.objects.filter(is_active=True, team_id=user.scope_team_id)
     return User.objects.filter(pk=user.pk)
@@ -66,6 +68,11 @@ class _Echo:
         return value
 
 
+def spreadsheet_safe(value: str) -> str:
+    """Keep a cell from running as a formula when the export is opened in a spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 @login_required
 def prospect_export(request):
     """The current filtered list as CSV, only what the user may see, streamed."""
@@ -77,7 +84,8 @@ def prospect_export(request):
         yield "\ufeff" + writer.writerow(header)
         for p in queryset.iterator(chunk_size=2000):
             yield writer.writerow(
-                [
+                spreadsheet_safe(str(cell))
+                for cell in [
                     p.email,
                     p.first_name,
                     p.last_name,
@@ -144,17 +152,12 @@ def detail_context(request, prospect: Prospect) -> dict:
     why = next((e for e in engagements if e.why), None)
     return {
         "prospect": prospect,
-        "can_edit": prospect_editable(request.user, prospect),
+        "can_edit": may_edit(request.user, prospect.owner_id),
         "timeline": timeline,
         "journey": charts.journey_chart(services.emotional_journey(prospect)),
         "buying_group": group,
         "why_engagement": why,
     }
-
-
-def prospect_editable(user: User, prospect: Prospect) -> bool:
-    """For a prospect already known to be visible: may this user change it?"""
-    return user.role is not Role.REP or prospect.owner_id == user.pk
 
 
 @login_required

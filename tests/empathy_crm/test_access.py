@@ -58,3 +58,11 @@ def test_get_for_raises_404_outside_scope(team, other_team, rep, manager):
     with pytest.raises(Http404):
         get_for(rep, Team.objects.all(), edit=True, pk=team.pk)
     assert get_for(manager, Team.objects.all(), edit=True, pk=team.pk) == team
+
+
+def test_may_edit_matches_the_editable_queryset(rep, teammate, manager, admin_user):
+    from empathy_crm.access import may_edit
+
+    assert may_edit(rep, rep.pk) and not may_edit(rep, teammate.pk)
+    assert may_edit(manager, teammate.pk) and may_edit(admin_user, teammate.pk)
+    assert not may_edit(UserFactory(), rep.pk)

@@ -144,3 +144,14 @@ def test_export_is_the_filtered_list_the_user_may_see(
     only_mine = client.get(reverse("prospects:prospect_export"))
     body = b"".join(only_mine.streaming_content).decode("utf-8-sig")
     assert own_prospect.email in body and teammates_prospect.email not in body
+
+
+def test_export_neutralises_spreadsheet_formulas(client, rep):
+    ProspectFactory(owner=rep, first_name='=HYPERLINK("http://evil")', title="@SUM(A1)")
+    client.force_login(rep)
+    response = client.get(reverse("prospects:prospect_export"))
+    row = next(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
+    assert row["first_name"] == '\'=HYPERLINK("http://evil")'
+    assert row["title"] == "'@SUM(A1)"
