@@ -44,6 +44,7 @@ def screenshot():
 
     def take(page, name: str) -> Path:
         path = folder / f"{name}.png"
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(path), full_page=False)
         return path
 
