@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.db import connection
 
 from empathy_crm.access import Role
 from tests.factories import TeamFactory, make_admin, make_manager, make_rep
@@ -33,6 +34,20 @@ def pytest_runtest_makereport(item, call):
             f"skipped in CI, where real services are required "
             f"(EMPATHY_REQUIRE_REAL_SERVICES=1): {reason}"
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
+    """Worker processes and the live server may leave a PostgreSQL session behind for a
+    moment; close them so the test database can be dropped cleanly."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture(autouse=True)
