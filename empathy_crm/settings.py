@@ -216,7 +216,24 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "empathy_crm.tasks.heartbeat", "schedule": 60.0},
+    "dispatch-due-followups": {"task": "concierge.dispatch_due", "schedule": 60.0},
+    "sweep-unexpanded-triggers": {"task": "concierge.triggers_sweep", "schedule": 60.0},
+    "no-touch-scan": {"task": "concierge.no_touch_scan", "schedule": 60.0 * 60},
+    # Every 15 minutes: each rep gets the digest in the hour DIGEST_HOUR of their time zone.
+    "daily-digests": {"task": "concierge.digests_send", "schedule": 60.0 * 15},
 }
+
+# --- Concierge follow-ups ----------------------------------------------------------------
+# Follow-ups fall inside these hours on these days, in each prospect's own time zone.
+try:
+    from concierge.scheduling import parse_working_days, parse_working_hours
+
+    CONCIERGE_WORKING_HOURS = parse_working_hours(env_str("WORKING_HOURS", "9-17"))
+    CONCIERGE_WORKING_DAYS = parse_working_days(env_str("WORKING_DAYS", "mon,tue,wed,thu,fri"))
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+DIGEST_HOUR = env_int("DIGEST_HOUR", 8)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {

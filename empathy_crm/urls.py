@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("teams/", include("people.urls")),
     path("prospects/", include("prospects.urls")),
+    path("concierge/", include("concierge.urls")),
     path("api/inbound/engagements/", inbound_engagements, name="inbound_engagements"),
     path("admin/", admin.site.urls),
 ]

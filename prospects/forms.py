@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from concierge.models import TaskKind
 from empathy_crm.access import Role
 from people.models import User
 from prospects.models import (
@@ -215,7 +216,24 @@ class ConversationForm(forms.ModelForm):
             raise forms.ValidationError(
                 "Write down at least what they asked, what frustrates them, or how you helped."
             )
+        on = data.get("next_step_on")
+        if on and on < timezone.localdate():
+            self.add_error("next_step_on", "That date has passed; pick today or later.")
+        if on and not data.get("next_step_kind"):
+            data["next_step_kind"] = TaskKind.CHECK_IN
+        if data.get("next_step_kind") and not (data.get("next_step_help") or "").strip():
+            self.add_error("next_step_help", "Say what help you will offer, in a sentence.")
         return data
+
+    def next_step(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("next_step_kind"):
+            return None
+        return {
+            "kind": data["next_step_kind"],
+            "help_offered": data["next_step_help"].strip(),
+            "on": data.get("next_step_on"),
+        }
 
 
 class EngagementForm(forms.ModelForm):

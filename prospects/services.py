@@ -57,6 +57,7 @@ def conversation_log(
     wins: str = "",
     quotes: str = "",
     question_answered: bool = False,
+    next_step: dict | None = None,
 ) -> Conversation:
     """Record a helpful conversation and refresh what the prospect list filters on."""
     occurred_at = occurred_at or timezone.now()
@@ -89,8 +90,8 @@ def conversation_log(
                 "updated_at",
             ]
         )
-        transaction.on_commit(
-            lambda: signals.conversation_logged.send(Conversation, conversation_id=conversation.pk)
+        signals.conversation_logged.send(
+            Conversation, conversation=conversation, next_step=next_step
         )
     return conversation
 
@@ -210,10 +211,10 @@ def inbound_engagement_record(
                 InboundDelivery.objects.create(
                     form_source=form_source, idempotency_key=idempotency_key, response_body=body
                 )
-            transaction.on_commit(
-                lambda: signals.engagement_recorded.send(
-                    Engagement, engagement_id=engagement_id, prospect_created=created
-                )
+            signals.engagement_recorded.send(
+                Engagement,
+                engagement=Engagement.objects.select_related("prospect").get(pk=engagement_id),
+                prospect_created=created,
             )
     except IntegrityError:
         # Two deliveries with the same key raced; the other one won and holds the answer.
@@ -301,9 +302,13 @@ def engagement_record(
             Prospect.objects.filter(pk=prospect.pk).update(
                 open_question=why.strip(), updated_at=timezone.now()
             )
-        transaction.on_commit(
-            lambda: signals.engagement_recorded.send(
-                Engagement, engagement_id=engagement.pk, prospect_created=False
-            )
-        )
+        signals.engagement_recorded.send(Engagement, engagement=engagement, prospect_created=False)
     return engagement
+
+
+def prospect_add(*, prospect: Prospect) -> Prospect:
+    """Save a prospect a rep added by hand, and say so (a buying group may have grown)."""
+    with transaction.atomic(durable=True):
+        prospect.save()
+        signals.prospect_added.send(Prospect, prospect=prospect)
+    return prospect

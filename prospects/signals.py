@@ -1,12 +1,15 @@
-"""Events other apps react to (the concierge app starts playbooks from them).
+"""Events other apps react to (the concierge app schedules follow-ups from them).
 
-Both are sent *after* the transaction that recorded the event commits, with ids only, so a
-receiver can enqueue a Celery task safely. Receivers must not hold business logic.
+They are sent *inside* the transaction that records the event, so a receiver's own rows
+(e.g. a trigger in an outbox table) commit or roll back with it. Receivers write rows and
+defer anything else (Celery messages, email) with ``transaction.on_commit``.
 """
 
 from django.dispatch import Signal
 
-#: sent with ``engagement_id`` and ``prospect_created`` (bool)
+#: sent with ``engagement`` and ``prospect_created`` (bool)
 engagement_recorded = Signal()
-#: sent with ``conversation_id``
+#: sent with ``conversation`` and ``next_step`` (a dict with kind, help_offered, on; or None)
 conversation_logged = Signal()
+#: sent with ``prospect`` when someone adds a prospect by hand
+prospect_added = Signal()

@@ -117,7 +117,7 @@ def prospect_create(request):
     if request.method == "POST" and form.is_valid():
         prospect = form.save(commit=False)
         prospect.owner = request.user
-        prospect.save()
+        services.prospect_add(prospect=prospect)
         messages.success(
             request, f"{prospect} is in your list. Log your first helpful conversation."
         )
@@ -214,7 +214,8 @@ def conversation_create(request, pk: int):
         prospect=prospect,
         rep=request.user,
         question_answered=data.pop("question_answered"),
-        **data,
+        next_step=form.next_step(),
+        **{k: v for k, v in data.items() if not k.startswith("next_step")},
     )
     if not request.htmx:
         messages.success(request, "Conversation logged.")

@@ -78,12 +78,13 @@ def test_team_page_query_count_does_not_grow_with_members(
 ):
     client.force_login(rep)
     url = reverse("people:team_detail", args=[team.pk])
-    # session, user, user's groups (role), team + manager, members, members' groups
-    with django_assert_num_queries(6):
+    # session, user, user's groups (role), team + manager, members, members' groups,
+    # follow-ups due (navigation badge)
+    with django_assert_num_queries(7):
         client.get(url)
     for _ in range(10):
         make_rep(team)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(url)
 
 
@@ -92,11 +93,12 @@ def test_team_list_query_count_does_not_grow_with_teams(
 ):
     client.force_login(admin_user)
     url = reverse("people:team_list")
-    # session, user, user's groups (role), teams with managers and member counts
-    with django_assert_num_queries(4):
+    # session, user, user's groups (role), teams with managers and member counts,
+    # follow-ups due (navigation badge)
+    with django_assert_num_queries(5):
         client.get(url)
     for n in range(5):
         make_rep(team.__class__.objects.create(name=f"More {n}"))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(url)
     assert "More 4" in response.text

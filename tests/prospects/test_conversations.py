@@ -112,26 +112,23 @@ def test_conversation_log_keeps_the_list_filters_true(rep, own_prospect):
     assert own_prospect.feeling_trend == FeelingTrend.RISING
 
 
-def test_conversation_logged_is_announced_after_commit(
-    rep, own_prospect, django_capture_on_commit_callbacks
-):
-    heard = []
+def test_conversation_logged_is_announced_inside_its_transaction(rep, own_prospect):
+    """Receivers (the concierge outbox) write in the same transaction: if one fails, the
+    conversation is not saved either, so no event is ever half-recorded."""
 
-    def receiver(sender, conversation_id, **kwargs):
-        heard.append(conversation_id)
+    def failing_receiver(sender, conversation, next_step, **kwargs):
+        assert Conversation.objects.filter(pk=conversation.pk).exists()
+        raise RuntimeError("receiver failed")
 
-    signals.conversation_logged.connect(receiver)
+    signals.conversation_logged.connect(failing_receiver)
     try:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            conversation = services.conversation_log(
+        with pytest.raises(RuntimeError):
+            services.conversation_log(
                 prospect=own_prospect, rep=rep, feeling_before=3, feeling_after=4, wins="x"
             )
-        assert heard == []
-        for callback in callbacks:
-            callback()
-        assert heard == [conversation.pk]
     finally:
-        signals.conversation_logged.disconnect(receiver)
+        signals.conversation_logged.disconnect(failing_receiver)
+    assert not Conversation.objects.exists()
 
 
 def test_prospect_page_shows_why_they_came_group_and_journey(client, rep, own_prospect):

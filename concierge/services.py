@@ -1,0 +1,346 @@
+"""Scheduling the next helpful step, and delivering due follow-ups exactly once."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from concierge import scheduling
+from concierge.models import (
+    OPEN_STATUSES,
+    WAITING_STATUSES,
+    ConciergeTask,
+    DigestSent,
+    Notification,
+    OnConversation,
+    Playbook,
+    PlaybookStep,
+    TaskKind,
+    TaskStatus,
+    Trigger,
+    TriggerEvent,
+)
+from empathy_crm.access import Role
+from people.models import User
+from prospects.models import Prospect
+
+log = logging.getLogger(__name__)
+
+
+# --- Triggers (an outbox in the caller's transaction) -------------------------------------
+
+
+def trigger_record(*, trigger: str, prospect_id: int, source_key: str, context: dict | None = None):
+    """Remember that something happened, in the caller's transaction; expand it after commit.
+
+    If the broker is down the row stays unprocessed and the minute sweep expands it later:
+    a lost message delays follow-ups, it never loses them.
+    """
+    event, created = TriggerEvent.objects.get_or_create(
+        trigger=trigger,
+        source_key=source_key,
+        defaults={"prospect_id": prospect_id, "context": context or {}},
+    )
+    if created:
+        transaction.on_commit(lambda: trigger_enqueue(event.pk))
+    return event
+
+
+def trigger_enqueue(event_id: int) -> None:
+    from concierge.tasks import followups_expand
+
+    try:
+        followups_expand.apply_async(
+            args=[event_id], retry=True, retry_policy={"max_retries": 1, "interval_start": 0.2}
+        )
+    except (BrokerError, OSError) as exc:
+        log.warning("trigger %s not queued (%s); the sweep will expand it", event_id, exc)
+
+
+def render_wording(template: str, prospect: Prospect) -> str:
+    values = defaultdict(
+        str,
+        first_name=prospect.first_name,
+        question=prospect.open_question or "their question",
+        account=prospect.account.name if prospect.account_id else "their team",
+        rep_first_name=prospect.owner.first_name if prospect.owner_id else "",
+    )
+    try:
+        return template.format_map(values)
+    except (ValueError, IndexError):
+        return template  # a stray brace in the wording: show it as written
+
+
+def playbooks_for(trigger: str, prospect: Prospect):
+    team_id = prospect.owner.team_id if prospect.owner_id else None
+    return (
+        Playbook.objects.filter(enabled=True, trigger=trigger)
+        .filter(Q(team__isnull=True) | Q(team_id=team_id))
+        .prefetch_related("steps")
+    )
+
+
+def followups_from_playbooks(event: TriggerEvent) -> list[ConciergeTask]:
+    """Expand one trigger into follow-ups, once per step (re-running it makes nothing new)."""
+    prospect = (
+        Prospect.objects.select_related("owner", "account").filter(pk=event.prospect_id).first()
+    )
+    if prospect is None:
+        log.info("trigger %s: the prospect was deleted; nothing scheduled", event.pk)
+        return []
+    if prospect.do_not_contact:
+        log.info("trigger %s: %s is do-not-contact; nothing scheduled", event.pk, prospect)
+        return []
+    if prospect.owner_id is None:
+        log.info("trigger %s: %s has no owner; nothing scheduled", event.pk, prospect)
+        return []
+    created = []
+    for playbook in playbooks_for(event.trigger, prospect):
+        for step in playbook.steps.all():
+            if ConciergeTask.objects.filter(
+                step=step, prospect=prospect, source_key=event.source_key
+            ).exists():
+                continue
+            created.append(
+                ConciergeTask.objects.create(
+                    prospect=prospect,
+                    assignee=prospect.owner,
+                    kind=step.kind,
+                    step=step,
+                    source_key=event.source_key,
+                    help_offered=render_wording(step.wording, prospect),
+                    due_at=scheduling.due_at_for(
+                        prospect, after=event.created_at, days=step.delay_days, hrs=step.delay_hours
+                    ),
+                )
+            )
+    return created
+
+
+def trigger_expand(event_id: int) -> int:
+    """Claim an unprocessed trigger (rows locked by another worker are skipped) and expand it."""
+    with transaction.atomic(durable=True):
+        event = (
+            TriggerEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, processed_at__isnull=True)
+            .first()
+        )
+        if event is None:
+            return 0
+        tasks = followups_from_playbooks(event)
+        event.processed_at = timezone.now()
+        event.save(update_fields=["processed_at"])
+    return len(tasks)
+
+
+def triggers_sweep(*, older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> int:
+    """Expand triggers whose Celery message never arrived (broker down, worker lost)."""
+    cutoff = timezone.now() - older_than
+    ids = TriggerEvent.objects.filter(
+        processed_at__isnull=True, created_at__lte=cutoff
+    ).values_list("pk", flat=True)[:limit]
+    return sum(trigger_expand(pk) for pk in list(ids))
+
+
+# --- What a conversation changes ----------------------------------------------------------
+
+
+def next_step_schedule(*, prospect: Prospect, rep: User, kind: str, help_offered: str,
+                       on: date | None, source_key: str) -> ConciergeTask | None:  # fmt: skip
+    """The rep's own next helpful step from a conversation (or the date they asked for)."""
+    if prospect.do_not_contact:
+        log.info("%s is do-not-contact; next step not scheduled", prospect)
+        return None
+    due = scheduling.on_date(prospect, on) if on else scheduling.due_at_for(prospect, days=1)
+    return ConciergeTask.objects.create(
+        prospect=prospect, assignee=prospect.owner or rep, kind=kind, due_at=due,
+        help_offered=help_offered, source_key=source_key,
+    )  # fmt: skip
+
+
+def checkins_adjust_after_conversation(prospect: Prospect, at: datetime) -> None:
+    """Pending check-ins stop or move once someone has talked with the person (the way a
+    sequence stops on reply), as each playbook step says."""
+    pending = ConciergeTask.objects.filter(
+        prospect=prospect, status__in=WAITING_STATUSES, kind=TaskKind.CHECK_IN,
+        step__isnull=False, created_at__lt=at,
+    ).select_related("step")  # fmt: skip
+    for task in pending:
+        if task.step.on_conversation == OnConversation.CANCEL:
+            task.cancel(note="a conversation happened first")
+        elif task.step.on_conversation == OnConversation.RESCHEDULE:
+            task.due_at = scheduling.due_at_for(
+                prospect, after=at, days=task.step.delay_days, hrs=task.step.delay_hours,
+                exclude_task_id=task.pk,
+            )  # fmt: skip
+            task.save(update_fields=["due_at"])
+
+
+def no_touch_scan(*, limit: int = 5000) -> int:
+    """Record a trigger for people nobody has helped for a playbook's number of days."""
+    recorded = 0
+    for playbook in Playbook.objects.filter(enabled=True, trigger=Trigger.NO_TOUCH):
+        cutoff = timezone.now() - timedelta(days=playbook.no_touch_days)
+        open_task = ConciergeTask.objects.filter(prospect=OuterRef("pk"), status__in=OPEN_STATUSES)
+        quiet = (
+            Prospect.objects.filter(do_not_contact=False, owner__isnull=False)
+            .filter(
+                Q(last_helpful_touch_at__lt=cutoff)
+                | Q(last_helpful_touch_at__isnull=True, created_at__lt=cutoff)
+            )
+            .exclude(Exists(open_task))
+        )
+        if playbook.team_id:
+            quiet = quiet.filter(owner__team_id=playbook.team_id)
+        for pk, touched in quiet.values_list("pk", "last_helpful_touch_at")[:limit]:
+            with transaction.atomic():
+                key = f"no_touch:{pk}:{touched:%Y%m%d%H%M}" if touched else f"no_touch:{pk}:never"
+                trigger_record(trigger=Trigger.NO_TOUCH, prospect_id=pk, source_key=key)
+            recorded += 1
+    return recorded
+
+
+# --- Delivery -----------------------------------------------------------------------------
+
+
+def due_followups_dispatch(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Mark due follow-ups as due and notify their assignees in the app, each exactly once.
+
+    Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED, so dispatchers running at once
+    take different rows; a worker killed mid-batch rolls its claim back for the next run.
+    """
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic(durable=True):
+            rows = list(
+                ConciergeTask.objects.filter(status__in=WAITING_STATUSES, due_at__lte=now)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("due_at")
+                .values_list(
+                    "pk", "assignee_id", "kind", "prospect__first_name", "prospect__last_name"
+                )[:batch]
+            )
+            if not rows:
+                break
+            ConciergeTask.objects.filter(pk__in=[r[0] for r in rows]).update(
+                status=TaskStatus.DUE, notified_at=now
+            )
+            labels = dict(TaskKind.choices)
+            Notification.objects.bulk_create(
+                [
+                    Notification(
+                        user_id=assignee,
+                        task_id=pk,
+                        created_at=now,
+                        message=f"{labels[kind]} for {first} {last}".strip(),
+                    )
+                    for pk, assignee, kind, first, last in rows
+                ],
+                ignore_conflicts=True,
+            )
+        total += len(rows)
+    return total
+
+
+def notifications_email(*, limit: int = 1000) -> int:
+    """One email per person for their newly due follow-ups; each notice is emailed once."""
+    pending = (
+        Notification.objects.filter(emailed_at__isnull=True, task__isnull=False)
+        .select_related("user")
+        .order_by("user_id", "created_at")[:limit]
+    )
+    by_user: dict[User, list[Notification]] = defaultdict(list)
+    for notice in pending:
+        by_user[notice.user].append(notice)
+    sent = 0
+    for user, notices in by_user.items():
+        ids = [n.pk for n in notices]
+        claimed = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if not claimed or not user.email:
+            continue
+        try:
+            send_mail(
+                subject=f"{len(notices)} helpful follow-up{'s' if len(notices) != 1 else ''} due",
+                message=render_to_string(
+                    "concierge/email/due.txt",
+                    {"user": user, "notices": notices, "site": settings.SITE_URL},
+                ),
+                from_email=None,
+                recipient_list=[user.email],
+            )
+        except Exception:
+            Notification.objects.filter(pk__in=ids).update(emailed_at=None)  # try again next run
+            raise
+        sent += 1
+    return sent
+
+
+def digests_send(*, now: datetime | None = None) -> int:
+    """At DIGEST_HOUR in each rep's own time zone, one email with the day's follow-ups."""
+    now = now or timezone.now()
+    sent = 0
+    reps = User.objects.filter(is_active=True, groups__name=Role.REP).exclude(email="")
+    for rep in reps:
+        tz = scheduling.zone(rep.timezone)
+        local = now.astimezone(tz)
+        if (
+            local.hour != settings.DIGEST_HOUR
+            or local.weekday() not in settings.CONCIERGE_WORKING_DAYS
+        ):
+            continue
+        start, end = scheduling.local_day_bounds(now, tz)
+        tasks = list(
+            ConciergeTask.objects.open().filter(assignee=rep, due_at__lt=end)
+            .select_related("prospect").order_by("due_at")
+        )  # fmt: skip
+        if not tasks:
+            continue
+        with transaction.atomic():
+            _, created = DigestSent.objects.get_or_create(user=rep, local_date=local.date())
+            if not created:
+                continue
+            overdue = [t for t in tasks if t.due_at < start]
+            send_mail(
+                subject=f"Your day: {len(tasks)} helpful follow-up{'s' if len(tasks) != 1 else ''}",
+                message=render_to_string(
+                    "concierge/email/digest.txt",
+                    {
+                        "user": rep,
+                        "tasks": tasks,
+                        "overdue": overdue,
+                        "site": settings.SITE_URL,
+                        "tz": tz,
+                    },
+                ),
+                from_email=None,
+                recipient_list=[rep.email],
+            )
+        sent += 1
+    return sent
+
+
+def step_preview(steps: list[PlaybookStep], prospect: Prospect, *, at: datetime | None = None):
+    """What a playbook would schedule for ``prospect``, without writing anything."""
+    tz = scheduling.zone(prospect.timezone)
+    hours = scheduling.WorkingHours.from_settings()
+    start = max(at or timezone.now(), timezone.now())
+    rows = []
+    for step in steps:
+        due = scheduling.add_working_time(
+            start, tz, hours, days=step.delay_days, hrs=step.delay_hours
+        )
+        rows.append({"step": step, "due_at": due, "local": due.astimezone(tz),
+                     "wording": render_wording(step.wording, prospect)})  # fmt: skip
+    return rows

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from concierge import views
+
+app_name = "concierge"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
+    path("tasks/<int:pk>/snooze/", views.task_snooze, name="task_snooze"),
+    path("tasks/<int:pk>/skip/", views.task_skip, name="task_skip"),
+    path("tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
+]

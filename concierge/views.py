@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from concierge import scheduling
+from concierge.forms import DoneForm, ReassignForm, SkipForm, SnoozeForm
+from concierge.models import ConciergeTask, Outcome
+from empathy_crm.access import get_for
+from people.models import User
+
+OUTCOME_CHOICES = [("", "How did it go?"), *Outcome.choices]
+
+
+def queue_sections(user: User) -> dict:
+    """The user's open follow-ups: overdue, today and the next two weeks (their own day)."""
+    tz = scheduling.zone(user.timezone)
+    start, end = scheduling.local_day_bounds(timezone.now(), tz)
+    tasks = list(
+        ConciergeTask.objects.open()
+        .filter(assignee=user, due_at__lt=end + timedelta(days=14))
+        .select_related("prospect", "prospect__account")
+        .order_by("due_at", "pk")
+    )
+    overdue = [t for t in tasks if t.due_at < start]
+    today = [t for t in tasks if start <= t.due_at < end]
+    upcoming = [t for t in tasks if t.due_at >= end]
+    return {
+        "overdue": overdue,
+        "today": today,
+        "upcoming": upcoming,
+        "sections": [
+            ("Overdue", overdue, "Nothing overdue. Every promise kept so far."),
+            ("Today", today, "Nothing else for today."),
+            ("Coming up", upcoming, "Nothing planned for the next two weeks."),
+        ],
+        "outcomes": OUTCOME_CHOICES,
+    }
+
+
+def teammates(user: User):
+    return User.objects.filter(pk__in=user.scope_member_ids, is_active=True).exclude(pk=user.pk)
+
+
+@login_required
+def queue(request):
+    context = queue_sections(request.user)
+    context["reassign_to"] = list(teammates(request.user))
+    return render(request, "concierge/queue.html", context)
+
+
+def task_for(request, pk: int) -> ConciergeTask:
+    return get_for(
+        request.user, ConciergeTask.objects.select_related("prospect", "prospect__account"),
+        edit=True, pk=pk,
+    )  # fmt: skip
+
+
+def respond(request, task: ConciergeTask, form=None, action: str = "", message: str = ""):
+    """htmx: the task's row (or its closed notice) plus the nav badge; else back to the queue."""
+    if not request.htmx:
+        if form is not None and form.errors:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        elif message:
+            messages.success(request, message)
+        return redirect("concierge:queue")
+    context = {"task": task, "form": form, "action": action, "message": message,
+               "reassign_to": list(teammates(request.user)), "oob_badge": True,
+               "outcomes": OUTCOME_CHOICES}  # fmt: skip
+    return render(request, "concierge/task_response.html", context)
+
+
+@login_required
+@require_POST
+def task_done(request, pk: int):
+    task = task_for(request, pk)
+    form = DoneForm(request.POST)
+    if form.is_valid():
+        try:
+            task.complete(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+    if form.errors:
+        return respond(request, task, form, action="done")
+    return respond(
+        request, task, message=f"Done: {task.get_kind_display().lower()} for {task.prospect}."
+    )
+
+
+def snooze_until(task: ConciergeTask, data: dict):
+    tz = scheduling.zone(task.prospect.timezone)
+    hours = scheduling.WorkingHours.from_settings()
+    if data["until"] == "date":
+        return scheduling.on_date(task.prospect, data["date"])
+    days = 1 if data["until"] == "tomorrow" else 5
+    start = scheduling.local_day_bounds(timezone.now(), tz)[0]
+    return scheduling.add_working_time(start, tz, hours, days=days)
+
+
+@login_required
+@require_POST
+def task_snooze(request, pk: int):
+    task = task_for(request, pk)
+    form = SnoozeForm(request.POST)
+    if form.is_valid():
+        try:
+            until = snooze_until(task, form.cleaned_data)
+            task.snooze(until=until, by=request.user)
+        except ValidationError as exc:
+            form.add_error(
+                "date" if form.cleaned_data.get("until") == "date" else None, exc.messages[0]
+            )
+    if form.errors:
+        return respond(request, task, form, action="snooze")
+    local = task.due_at.astimezone(scheduling.zone(request.user.timezone))
+    return respond(request, task, message=f"Snoozed to {local:%a %b %-d, %H:%M}.")
+
+
+@login_required
+@require_POST
+def task_skip(request, pk: int):
+    task = task_for(request, pk)
+    form = SkipForm(request.POST)
+    if form.is_valid():
+        try:
+            task.skip(reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+    if form.errors:
+        return respond(request, task, form, action="skip")
+    return respond(request, task, message="Skipped. The reason is kept in its history.")
+
+
+@login_required
+@require_POST
+def task_reassign(request, pk: int):
+    task = task_for(request, pk)
+    form = ReassignForm(request.POST, people=teammates(request.user))
+    if form.is_valid():
+        try:
+            task.reassign(to=form.cleaned_data["to"], by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+    if form.errors:
+        return respond(request, task, form, action="reassign")
+    return respond(request, task, message=f"Handed to {task.assignee}.")
