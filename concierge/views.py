@@ -87,8 +87,9 @@ def task_done(request, pk: int):
         try:
             task.complete(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, messages_ in errors.items():
+                for error in messages_:
                     form.add_error(field if field in form.fields else None, error)
     if form.errors:
         return respond(request, task, form, action="done")

@@ -161,6 +161,23 @@ class ConversationForm(forms.ModelForm):
     """The conversation guide: questions to hold in mind instead of a qualification script."""
 
     question_answered = forms.BooleanField(required=False, label="Their question is answered now")
+    next_step_kind = forms.ChoiceField(
+        label="Next helpful step",
+        required=False,
+        choices=[("", "None needed right now"), *TaskKind.choices],
+    )
+    next_step_help = forms.CharField(
+        label="The help you will offer",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    next_step_on = forms.DateField(
+        label="They asked us to come back on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for the next working day, in their working hours.",
+    )
 
     class Meta:
         model = Conversation

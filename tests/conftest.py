@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from empathy_crm.access import Role
-from tests.factories import TeamFactory, make_admin, make_manager, make_rep
+from tests.factories import ProspectFactory, TeamFactory, make_admin, make_manager, make_rep
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM guard would
 # otherwise refuse the test's own database calls made between browser steps.
@@ -98,3 +98,18 @@ def other_manager(other_team):
 @pytest.fixture
 def users_by_role(rep, manager, admin_user):
     return {Role.REP: rep, Role.MANAGER: manager, Role.ADMIN: admin_user}
+
+
+@pytest.fixture
+def own_prospect(rep):
+    return ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield")
+
+
+@pytest.fixture
+def teammates_prospect(teammate):
+    return ProspectFactory(owner=teammate, first_name="Marcus", last_name="Oyelaran")
+
+
+@pytest.fixture
+def outside_prospect(outsider):
+    return ProspectFactory(owner=outsider, first_name="Olga", last_name="Outside")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
 from empathy_crm.access import Role
 from people.models import Team, User, role_group
@@ -94,3 +95,34 @@ class FormSourceFactory(factory.django.DjangoModelFactory):
         model = "prospects.FormSource"
 
     name = factory.Sequence(lambda n: f"Form {n}")
+
+
+# --- Concierge ----------------------------------------------------------------------------
+
+
+class PlaybookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "concierge.Playbook"
+
+    name = factory.Sequence(lambda n: f"Playbook {n}")
+    trigger = "new_engagement"
+
+
+class PlaybookStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "concierge.PlaybookStep"
+
+    playbook = factory.SubFactory(PlaybookFactory)
+    kind = "answer_question"
+    wording = "Hi {first_name}, about “{question}”: here is what helped others."
+
+
+class ConciergeTaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "concierge.ConciergeTask"
+
+    prospect = factory.SubFactory(ProspectFactory)
+    assignee = factory.LazyAttribute(lambda t: t.prospect.owner)
+    kind = "send_resource"
+    help_offered = "Send the onboarding checklist."
+    due_at = factory.LazyFunction(timezone.now)

@@ -92,12 +92,14 @@ def celery_worker(name: str = "test", concurrency: int = 1) -> Iterator[subproce
         f"--hostname={name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     log = open(Path(settings.VAR_DIR) / f"worker-{name}.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         yield process
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -110,3 +112,33 @@ def require_chromium() -> str:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (CI installs it)")
     return CHROMIUM
+
+
+def kill_hard(process: subprocess.Popen) -> None:
+    """SIGKILL the worker and its pool children at once, as a crash or OOM kill would."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=15)
+
+
+def reset_broker_connections() -> None:
+    """Forget cached broker connections so the next publish connects to the current URL."""
+    from empathy_crm.celery import app
+
+    app.__dict__.pop("pool", None)
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextmanager
+def broker_unreachable() -> Iterator[None]:
+    """Publish to an address where no broker listens: real connection failures."""
+    from empathy_crm.celery import app
+
+    original = app.conf.broker_url, app.conf.broker_write_url
+    reset_broker_connections()
+    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    try:
+        yield
+    finally:
+        reset_broker_connections()
+        app.conf.broker_url, app.conf.broker_write_url = original

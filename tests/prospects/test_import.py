@@ -4,11 +4,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from empathy_crm.celery import app as celery_app
 from prospects import imports
 from prospects.models import Account, Prospect, ProspectImport
 from tests.factories import ProspectFactory
-from tests.services import celery_worker, purge_queue, require_broker, wait_for
+from tests.services import (
+    broker_unreachable,
+    celery_worker,
+    purge_queue,
+    require_broker,
+    wait_for,
+)
 
 HEADER = "email,first_name,last_name,company,title,stage,willingness,do_not_contact,owner,open_question\n"
 
@@ -110,22 +115,10 @@ def test_rows_that_became_invalid_fail_the_whole_import(rep, outsider):
     assert not Prospect.objects.filter(email="ana@acme.example").exists()
 
 
-def reset_broker_connections() -> None:
-    """Forget cached broker connections so the next publish connects to the current URL."""
-    celery_app.__dict__.pop("pool", None)
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def unreachable_broker():
-    """A real connection attempt to an address where no broker listens."""
-    original = celery_app.conf.broker_url, celery_app.conf.broker_write_url
-    reset_broker_connections()
-    celery_app.conf.broker_url = celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"
-    yield
-    reset_broker_connections()
-    celery_app.conf.broker_url, celery_app.conf.broker_write_url = original
+    with broker_unreachable():
+        yield
 
 
 def test_broker_down_is_said_plainly_and_nothing_is_imported(client, rep, unreachable_broker):

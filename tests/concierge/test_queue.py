@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from concierge.models import TaskStatus
+from tests.factories import ConciergeTaskFactory, ProspectFactory
+
+QUEUE = reverse("concierge:queue")
+
+
+@pytest.fixture
+def task(rep, own_prospect):
+    return ConciergeTaskFactory(prospect=own_prospect, kind="send_resource",
+                                due_at=timezone.now() - timedelta(minutes=5), status="due")  # fmt: skip
+
+
+def test_queue_shows_overdue_today_and_upcoming_with_the_question(client, rep):
+    now = timezone.now()
+    p = ProspectFactory(owner=rep, first_name="Grace", open_question="What will compliance ask?")
+    ConciergeTaskFactory(
+        prospect=p, due_at=now - timedelta(days=3), help_offered="Send the checklist"
+    )
+    ConciergeTaskFactory(
+        prospect=ProspectFactory(owner=rep, first_name="Tom"), due_at=now + timedelta(days=4)
+    )
+    ConciergeTaskFactory(
+        prospect=ProspectFactory(owner=rep, first_name="Done"), status="done", due_at=now
+    )
+    client.force_login(rep)
+    response = client.get(QUEUE)
+    assert [t.prospect.first_name for t in response.context["overdue"]] == ["Grace"]
+    assert [t.prospect.first_name for t in response.context["upcoming"]] == ["Tom"]
+    assert "What will compliance ask?" in response.text and "Send the checklist" in response.text
+    assert "Done" not in [t.prospect.first_name for t in response.context["today"]]
+
+
+def test_empty_queue_says_what_to_do(client, rep):
+    client.force_login(rep)
+    assert "No follow-ups waiting" in client.get(QUEUE).text
+
+
+def test_done_without_the_receivers_eye_is_refused_in_place(client, rep, task):
+    client.force_login(rep)
+    url = reverse("concierge:task_done", args=[task.pk])
+    response = client.post(
+        url, {"outcome": "help_welcomed", "receivers_eye": " "}, HTTP_HX_REQUEST="true"
+    )
+    assert "if you were them, why would you want this?" in response.text
+    assert f'id="task-{task.pk}"' in response.text and "<html" not in response.text
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DUE
+    response = client.post(url, {"outcome": "help_welcomed",
+                                 "receivers_eye": "It saves me a week of guessing."}, HTTP_HX_REQUEST="true")  # fmt: skip
+    assert "Done: send a resource" in response.text
+    assert 'id="followups-badge"' in response.text and 'hx-swap-oob="true"' in response.text
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE and task.outcome == "help_welcomed"
+    assert [(e.from_status, e.to_status) for e in task.events.all()] == [("due", "done")]
+
+
+def test_done_needs_an_outcome_and_cannot_happen_twice(client, rep, task):
+    client.force_login(rep)
+    url = reverse("concierge:task_done", args=[task.pk])
+    assert (
+        "This field is required."
+        in client.post(url, {"receivers_eye": "x"}, HTTP_HX_REQUEST="true").text
+    )
+    client.post(url, {"outcome": "no_response", "receivers_eye": "x"})
+    again = client.post(
+        url, {"outcome": "no_response", "receivers_eye": "x"}, HTTP_HX_REQUEST="true"
+    )
+    assert "already done" in again.text
+
+
+def test_removing_a_roadblock_can_be_done_without_the_answer(client, rep, own_prospect):
+    task = ConciergeTaskFactory(prospect=own_prospect, kind="remove_roadblock")
+    client.force_login(rep)
+    client.post(reverse("concierge:task_done", args=[task.pk]), {"outcome": "roadblock_removed"})
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+
+
+def test_snooze_to_tomorrow_next_week_or_a_date(client, rep, task):
+    client.force_login(rep)
+    url = reverse("concierge:task_snooze", args=[task.pk])
+    response = client.post(url, {"until": "tomorrow"}, HTTP_HX_REQUEST="true")
+    assert "Snoozed to" in response.text
+    task.refresh_from_db()
+    assert task.status == TaskStatus.SNOOZED and task.due_at > timezone.now()
+    past = client.post(url, {"until": "date", "date": "2020-01-01"}, HTTP_HX_REQUEST="true")
+    assert "That date is in the past." in past.text
+    missing = client.post(url, {"until": "date"}, HTTP_HX_REQUEST="true")
+    assert "Pick the date" in missing.text
+
+
+def test_skip_needs_a_reason(client, rep, task):
+    client.force_login(rep)
+    url = reverse("concierge:task_skip", args=[task.pk])
+    assert (
+        "This field is required." in client.post(url, {"reason": ""}, HTTP_HX_REQUEST="true").text
+    )
+    client.post(url, {"reason": "They asked for a quiet month"})
+    task.refresh_from_db()
+    assert task.status == TaskStatus.SKIPPED and task.skip_reason == "They asked for a quiet month"
+
+
+def test_hand_over_to_a_teammate_but_not_outside_the_team(client, rep, teammate, outsider, task):
+    client.force_login(rep)
+    url = reverse("concierge:task_reassign", args=[task.pk])
+    refused = client.post(url, {"to": outsider.pk}, HTTP_HX_REQUEST="true")
+    assert "Select a valid choice" in refused.text
+    client.post(url, {"to": teammate.pk})
+    task.refresh_from_db()
+    assert task.assignee == teammate
+
+
+@pytest.mark.parametrize("action", ["task_done", "task_snooze", "task_skip", "task_reassign"])
+def test_others_cannot_touch_a_reps_follow_up(client, teammate, outsider, manager, task, action):
+    url = reverse(f"concierge:{action}", args=[task.pk])
+    for intruder in (teammate, outsider):
+        client.force_login(intruder)
+        assert client.post(url, {"reason": "x", "until": "tomorrow"}).status_code == 404
+    client.force_login(manager)
+    assert client.post(url, {"reason": "coaching", "until": "tomorrow", "outcome": "no_response",
+                             "receivers_eye": "x", "to": task.assignee_id}).status_code == 302  # fmt: skip
+
+
+def test_actions_only_accept_post(client, rep, task):
+    client.force_login(rep)
+    assert client.get(reverse("concierge:task_done", args=[task.pk])).status_code == 405
+
+
+def test_badge_counts_what_is_due_today(client, rep, task):
+    ConciergeTaskFactory(prospect=task.prospect, due_at=timezone.now() + timedelta(days=5))
+    client.force_login(rep)
+    assert 'aria-label="1 due today"' in client.get(reverse("home")).text
+
+
+def test_queue_query_count_is_constant(client, rep, django_assert_max_num_queries):
+    client.force_login(rep)
+    ConciergeTaskFactory(prospect=ProspectFactory(owner=rep))
+    with django_assert_max_num_queries(10) as small:
+        client.get(QUEUE)
+    for _ in range(15):
+        ConciergeTaskFactory(
+            prospect=ProspectFactory(owner=rep), due_at=timezone.now() + timedelta(days=1)
+        )
+    with django_assert_max_num_queries(10) as large:
+        client.get(QUEUE)
+    # session, user, groups, team member ids, tasks with prospects and accounts, teammates,
+    # badge count
+    assert len(large.captured_queries) == len(small.captured_queries)

@@ -1,0 +1,109 @@
+"""The database is the schedule: losing the broker or a worker delays follow-ups, it never
+loses or duplicates them. Real Redis (in CI), real worker processes, real kills."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from concierge.models import ConciergeTask, Notification, TaskStatus, Trigger, TriggerEvent
+from concierge.tasks import dispatch_due, triggers_sweep
+from prospects import services as prospect_services
+from tests.factories import PlaybookFactory, PlaybookStepFactory, ProspectFactory
+from tests.services import (
+    broker_unreachable,
+    celery_worker,
+    kill_hard,
+    purge_queue,
+    require_broker,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _clean_queue():
+    require_broker()
+    purge_queue()
+
+
+def due_tasks(rep, count: int) -> None:
+    prospects = [ProspectFactory(owner=rep) for _ in range(25)]
+    past = timezone.now() - timedelta(minutes=1)
+    ConciergeTask.objects.bulk_create(
+        [ConciergeTask(prospect=prospects[n % 25], assignee=rep, kind="check_in", due_at=past)
+         for n in range(count)],
+        batch_size=5000,
+    )  # fmt: skip
+
+
+def assert_each_notified_once(count: int) -> None:
+    assert ConciergeTask.objects.filter(status=TaskStatus.DUE).count() == count
+    assert Notification.objects.count() == count
+    twice = Notification.objects.values("task_id").annotate(n=Count("pk")).filter(n__gt=1)
+    assert not twice.exists()
+
+
+def test_follow_ups_made_while_the_broker_is_down_are_delivered_once_it_is_back(rep, caplog):
+    playbook = PlaybookFactory(trigger=Trigger.NEW_ENGAGEMENT)
+    PlaybookStepFactory(playbook=playbook, kind="answer_question", wording="Answer {first_name}")
+    prospects = [ProspectFactory(owner=rep) for _ in range(10)]
+    with broker_unreachable():
+        for prospect in prospects:
+            prospect_services.engagement_record(
+                prospect=prospect,
+                asset=None,
+                occurred_at=timezone.now(),
+                why="Cost?",
+                source="event",
+            )
+    assert "the sweep will expand it" in caplog.text
+    assert TriggerEvent.objects.filter(processed_at__isnull=True).count() == 10
+    assert not ConciergeTask.objects.exists(), "nothing could be expanded yet"
+
+    TriggerEvent.objects.update(created_at=timezone.now() - timedelta(minutes=2))
+    with celery_worker(name="recovery", concurrency=2):
+        triggers_sweep.delay()  # what beat sends every minute
+        wait_for(lambda: not TriggerEvent.objects.filter(processed_at__isnull=True).exists(),
+                 what="the sweep to expand the stranded triggers")  # fmt: skip
+        assert ConciergeTask.objects.count() == 10
+        ConciergeTask.objects.update(due_at=timezone.now() - timedelta(seconds=1))
+        dispatch_due.delay()
+        dispatch_due.delay()
+        wait_for(lambda: Notification.objects.count() >= 10, what="delivery")
+        time.sleep(1)  # let the second run finish too
+    assert_each_notified_once(10)
+
+
+def test_a_worker_killed_during_dispatch_loses_and_duplicates_nothing(rep):
+    total = 20_000
+    due_tasks(rep, total)
+    with celery_worker(name="doomed") as worker:
+        dispatch_due.delay()
+        wait_for(lambda: Notification.objects.exists(), timeout=60, what="dispatch to start")
+        kill_hard(worker)
+    delivered = Notification.objects.count()
+    assert 0 < delivered < total, f"the kill should land mid-dispatch ({delivered} of {total})"
+    assert ConciergeTask.objects.filter(status=TaskStatus.DUE).count() == delivered
+
+    with celery_worker(name="restarted"):
+        dispatch_due.delay()  # beat's next minute
+        wait_for(lambda: Notification.objects.count() == total, timeout=90, what="the rest")
+    assert_each_notified_once(total)
+
+
+def test_two_dispatch_runs_at_once_notify_each_follow_up_once(rep):
+    total = 6_000
+    due_tasks(rep, total)
+    with celery_worker(name="pair", concurrency=2):
+        dispatch_due.delay()
+        dispatch_due.delay()
+        wait_for(lambda: not ConciergeTask.objects.filter(status=TaskStatus.SCHEDULED).exists(),
+                 timeout=90, what="both runs")  # fmt: skip
+        time.sleep(1)
+    assert_each_notified_once(total)

@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from concierge import services
+from concierge.models import ConciergeTask, TaskStatus, Trigger, TriggerEvent
+from prospects import services as prospect_services
+from tests.factories import (
+    ConciergeTaskFactory,
+    ConversationFactory,
+    PlaybookFactory,
+    PlaybookStepFactory,
+)
+
+
+def expand_all() -> int:
+    return sum(
+        services.trigger_expand(pk) for pk in TriggerEvent.objects.values_list("pk", flat=True)
+    )
+
+
+@pytest.fixture
+def webinar_playbook(team):
+    playbook = PlaybookFactory(name="Answer within a working day", trigger=Trigger.NEW_ENGAGEMENT)
+    PlaybookStepFactory(playbook=playbook, order=1, delay_days=1, kind="answer_question")
+    PlaybookStepFactory(playbook=playbook, order=2, delay_days=3, kind="share_story",
+                        wording="Share how {account} peers solved “{question}”.")  # fmt: skip
+    return playbook
+
+
+def test_an_engagement_schedules_the_playbooks_steps(rep, own_prospect, webinar_playbook,
+                                                     django_capture_on_commit_callbacks):  # fmt: skip
+    own_prospect.open_question = "How long does onboarding take?"
+    own_prospect.save()
+    with django_capture_on_commit_callbacks() as callbacks:
+        prospect_services.engagement_record(
+            prospect=own_prospect, asset=None, occurred_at=timezone.now(),
+            why="How long does onboarding take?", source="event",
+        )  # fmt: skip
+    assert len(callbacks) == 1, "expansion is enqueued after commit"
+    event = TriggerEvent.objects.get()
+    assert event.trigger == Trigger.NEW_ENGAGEMENT and event.processed_at is None
+    assert services.trigger_expand(event.pk) == 2
+    tasks = list(ConciergeTask.objects.order_by("due_at"))
+    assert [t.kind for t in tasks] == ["answer_question", "share_story"]
+    assert all(t.assignee == rep and t.status == TaskStatus.SCHEDULED for t in tasks)
+    assert (
+        f"Share how {own_prospect.account.name} peers solved “How long does onboarding take?”."
+        == tasks[1].help_offered
+    )
+    assert tasks[0].due_at < tasks[1].due_at
+
+
+def test_expanding_the_same_event_twice_makes_each_task_once(own_prospect, webinar_playbook):
+    event = services.trigger_record(trigger=Trigger.NEW_ENGAGEMENT, prospect_id=own_prospect.pk,
+                                    source_key="engagement:1")  # fmt: skip
+    services.trigger_expand(event.pk)
+    TriggerEvent.objects.filter(pk=event.pk).update(processed_at=None)  # as if redelivered
+    services.trigger_expand(event.pk)
+    assert ConciergeTask.objects.count() == 2
+    again = services.trigger_record(trigger=Trigger.NEW_ENGAGEMENT, prospect_id=own_prospect.pk,
+                                    source_key="engagement:1")  # fmt: skip
+    assert again.pk == event.pk
+
+
+def test_do_not_contact_and_deleted_prospects_get_nothing_and_it_is_logged(
+    own_prospect, webinar_playbook, caplog
+):
+    own_prospect.do_not_contact = True
+    own_prospect.save()
+    services.trigger_record(
+        trigger=Trigger.NEW_ENGAGEMENT, prospect_id=own_prospect.pk, source_key="e:1"
+    )
+    with caplog.at_level(logging.INFO, logger="concierge.services"):
+        expand_all()
+    assert not ConciergeTask.objects.exists()
+    assert "is do-not-contact; nothing scheduled" in caplog.text
+    event = TriggerEvent.objects.get()
+    own_prospect.delete()
+    assert not TriggerEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_disabled_and_other_teams_playbooks_do_not_run(own_prospect, other_team):
+    PlaybookStepFactory(playbook=PlaybookFactory(enabled=False))
+    PlaybookStepFactory(playbook=PlaybookFactory(team=other_team))
+    services.trigger_record(
+        trigger=Trigger.NEW_ENGAGEMENT, prospect_id=own_prospect.pk, source_key="e:1"
+    )
+    expand_all()
+    assert not ConciergeTask.objects.exists()
+
+
+def test_conversation_with_a_next_step_lands_in_the_queue(client, rep, own_prospect):
+    client.force_login(rep)
+    day = timezone.localdate() + timedelta(days=10)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    client.post(reverse("prospects:conversation_create", args=[own_prospect.pk]), {
+        "channel": "call", "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "questions": "Can we check back after the board meeting?", "feeling_before": 3,
+        "feeling_after": 4, "next_step_on": day.isoformat(),
+        "next_step_help": "Bring the rollout plan they asked for.",
+    })  # fmt: skip
+    task = ConciergeTask.objects.get()
+    assert task.kind == "check_in" and task.assignee == rep
+    assert task.help_offered == "Bring the rollout plan they asked for."
+    assert timezone.localtime(task.due_at, timezone.get_fixed_timezone(0)).date() == day
+
+
+def test_next_step_needs_the_help_offered_and_a_future_date(client, rep, own_prospect):
+    client.force_login(rep)
+    url = reverse("prospects:conversation_create", args=[own_prospect.pk])
+    data = {"channel": "call", "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "questions": "x", "feeling_before": 3, "feeling_after": 4,
+            "next_step_kind": "send_resource"}  # fmt: skip
+    assert "Say what help you will offer" in client.post(url, data).text
+    data.update(next_step_help="Send the checklist", next_step_on="2020-01-01")
+    assert "That date has passed" in client.post(url, data).text
+    assert not ConciergeTask.objects.exists()
+
+
+def test_a_feeling_that_dropped_triggers_its_playbook(rep, own_prospect):
+    playbook = PlaybookFactory(trigger=Trigger.FEELING_DROPPED)
+    PlaybookStepFactory(playbook=playbook, kind="remove_roadblock", wording="Offer to remove it")
+    prospect_services.conversation_log(prospect=own_prospect, rep=rep, feeling_before=4, feeling_after=2,
+                                       frustrations="Legal is blocking")  # fmt: skip
+    prospect_services.conversation_log(prospect=own_prospect, rep=rep, feeling_before=2, feeling_after=4,
+                                       help_given="Sent the DPA")  # fmt: skip
+    triggers = sorted(TriggerEvent.objects.values_list("trigger", flat=True))
+    assert triggers == ["conversation_logged", "conversation_logged", "feeling_dropped"]
+    expand_all()
+    assert list(ConciergeTask.objects.values_list("kind", flat=True)) == ["remove_roadblock"]
+
+
+def test_a_conversation_cancels_or_moves_pending_check_ins(rep, own_prospect):
+    cancel_step = PlaybookStepFactory(kind="check_in", on_conversation="cancel")
+    move_step = PlaybookStepFactory(kind="check_in", on_conversation="reschedule", delay_days=2)
+    keep_step = PlaybookStepFactory(kind="check_in", on_conversation="keep")
+    soon = timezone.now() + timedelta(hours=1)
+    cancelled = ConciergeTaskFactory(prospect=own_prospect, kind="check_in", step=cancel_step, due_at=soon,
+                                      created_at=timezone.now() - timedelta(days=1))  # fmt: skip
+    moved = ConciergeTaskFactory(prospect=own_prospect, kind="check_in", step=move_step, due_at=soon,
+                                  created_at=timezone.now() - timedelta(days=1))  # fmt: skip
+    kept = ConciergeTaskFactory(prospect=own_prospect, kind="check_in", step=keep_step, due_at=soon,
+                                 created_at=timezone.now() - timedelta(days=1))  # fmt: skip
+    prospect_services.conversation_log(prospect=own_prospect, rep=rep, feeling_before=3, feeling_after=4,
+                                       help_given="Answered it")  # fmt: skip
+    for task in (cancelled, moved, kept):
+        task.refresh_from_db()
+    assert cancelled.status == "cancelled"
+    assert cancelled.events.get().note == "a conversation happened first"
+    assert moved.status == "scheduled" and moved.due_at > soon + timedelta(days=1)
+    assert kept.status == "scheduled" and kept.due_at == soon
+
+
+def test_a_new_member_of_a_buying_group_is_a_trigger(client, rep, own_prospect):
+    client.force_login(rep)
+    client.post(reverse("prospects:prospect_create"), {
+        "first_name": "Ines", "email": "ines@example.org", "account": own_prospect.account_id,
+        "buying_role": "skeptic", "willingness": "hesitant", "stage": "exploring", "timezone": "UTC",
+    })  # fmt: skip
+    event = TriggerEvent.objects.get(trigger=Trigger.NEW_GROUP_MEMBER)
+    assert event.prospect.email == "ines@example.org"
+
+
+def test_an_inbound_form_post_starts_the_playbook(team, rep, webinar_playbook):
+    from django.test import Client
+
+    from tests.factories import FormSourceFactory
+    from tests.prospects.test_inbound_api import sign
+
+    source = FormSourceFactory(team=team)
+    body = json.dumps({"email": "new@person.example", "question": "What does it cost?"}).encode()
+    Client().post("/api/inbound/engagements/", body, content_type="application/json",
+                  HTTP_X_EMPATHY_SIGNATURE=sign(source.secret, body))  # fmt: skip
+    assert expand_all() == 2
+    assert set(ConciergeTask.objects.values_list("prospect__email", flat=True)) == {
+        "new@person.example"
+    }
+
+
+def test_no_touch_scan_records_quiet_people_once(rep, own_prospect, teammates_prospect):
+    PlaybookFactory(trigger=Trigger.NO_TOUCH, no_touch_days=14)
+    old = timezone.now() - timedelta(days=20)
+    type(own_prospect).objects.filter(pk=own_prospect.pk).update(last_helpful_touch_at=old)
+    type(own_prospect).objects.filter(pk=teammates_prospect.pk).update(
+        last_helpful_touch_at=timezone.now() - timedelta(days=2)
+    )
+    assert services.no_touch_scan() == 1
+    services.no_touch_scan()
+    assert TriggerEvent.objects.filter(trigger=Trigger.NO_TOUCH).count() == 1
+    assert TriggerEvent.objects.get().prospect == own_prospect
+
+
+def test_the_sweep_expands_triggers_whose_message_was_lost(own_prospect, webinar_playbook):
+    event = services.trigger_record(
+        trigger=Trigger.NEW_ENGAGEMENT, prospect_id=own_prospect.pk, source_key="e:9"
+    )
+    assert services.triggers_sweep() == 0, "too fresh: its own message may still arrive"
+    TriggerEvent.objects.filter(pk=event.pk).update(
+        created_at=timezone.now() - timedelta(minutes=2)
+    )
+    assert services.triggers_sweep() == 2
+    assert services.triggers_sweep() == 0
+
+
+def test_seed_like_conversations_do_not_need_playbooks(rep, own_prospect):
+    ConversationFactory(prospect=own_prospect)
+    assert not ConciergeTask.objects.exists()
