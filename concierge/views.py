@@ -2,16 +2,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from concierge import scheduling
 from concierge.forms import DoneForm, ReassignForm, SkipForm, SnoozeForm
-from concierge.models import ConciergeTask, Outcome
+from icalendar import Calendar, Event
+
+from concierge.models import CalendarFeed, ConciergeTask, Outcome
 from empathy_crm.access import get_for
 from people.models import User
 
@@ -155,3 +160,51 @@ def task_reassign(request, pk: int):
     if form.errors:
         return respond(request, task, form, action="reassign")
     return respond(request, task, message=f"Handed to {task.assignee}.")
+
+
+# --- Calendar feed ------------------------------------------------------------------------
+
+
+@login_required
+def calendar_settings(request):
+    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        feed.rotate()
+        messages.success(request, "New link made. The old one stopped working.")
+        return redirect("concierge:calendar_settings")
+    url = request.build_absolute_uri(reverse("concierge:calendar_feed", args=[feed.token]))
+    return render(request, "concierge/calendar.html", {"feed_url": url})
+
+
+def calendar_feed(request, token: str):
+    """The rep's open follow-ups as iCalendar, for any calendar app. The secret token in the
+    URL is the only credential; an unknown or revoked token is a 404."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    horizon = timezone.now() + timedelta(days=60)
+    tasks = (
+        ConciergeTask.objects.open()
+        .filter(assignee=feed.user, due_at__lt=horizon)
+        .select_related("prospect")
+        .order_by("due_at")[:500]
+    )
+    calendar = Calendar()
+    calendar.add("prodid", "-//Empathy CRM//Helpful follow-ups//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"Follow-ups · {feed.user}")
+    for task in tasks:
+        event = Event()
+        event.add("uid", f"concierge-task-{task.pk}@empathy-crm")
+        event.add("dtstamp", timezone.now())
+        event.add("dtstart", task.due_at)
+        event.add("duration", timedelta(minutes=15))
+        event.add("summary", f"{task.get_kind_display()}: {task.prospect.name}")
+        description = [task.help_offered]
+        if task.prospect.open_question:
+            description.append(f"Their question: {task.prospect.open_question}")
+        description.append(f"{settings.SITE_URL}{task.prospect.get_absolute_url()}")
+        event.add("description", "\n\n".join(part for part in description if part))
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="follow-ups.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -154,3 +154,27 @@ def test_queue_query_count_is_constant(client, rep, django_assert_max_num_querie
     # session, user, groups, team member ids, tasks with prospects and accounts, teammates,
     # badge count
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_calendar_feed_lists_open_follow_ups_at_a_revocable_secret_url(client, rep, task):
+    from icalendar import Calendar
+
+    ConciergeTaskFactory(prospect=task.prospect, status="done", help_offered="Already done")
+    client.force_login(rep)
+    page = client.get(reverse("concierge:calendar_settings"))
+    token = rep.calendar_feed.token
+    assert token in page.text
+    client.logout()
+    feed = client.get(reverse("concierge:calendar_feed", args=[token]))
+    assert feed["Content-Type"].startswith("text/calendar")
+    events = Calendar.from_ical(feed.content).walk("VEVENT")
+    assert len(events) == 1
+    assert str(events[0]["summary"]) == f"Send a resource: {task.prospect.name}"
+    assert events[0].decoded("dtstart") == task.due_at.replace(microsecond=0)
+    client.force_login(rep)
+    client.post(reverse("concierge:calendar_settings"))
+    client.logout()
+    assert client.get(reverse("concierge:calendar_feed", args=[token])).status_code == 404
+    rep.calendar_feed.refresh_from_db()
+    new = client.get(reverse("concierge:calendar_feed", args=[rep.calendar_feed.token]))
+    assert new.status_code == 200
