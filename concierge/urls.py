@@ -5,6 +5,15 @@ from concierge import views
 app_name = "concierge"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("playbooks/", views.playbook_list, name="playbook_list"),
+    path("playbooks/new/", views.playbook_edit, name="playbook_create"),
+    path("playbooks/<int:pk>/", views.playbook_edit, name="playbook_edit"),
+    path("playbooks/<int:pk>/toggle/", views.playbook_toggle, name="playbook_toggle"),
+    path(
+        "playbooks/<int:pk>/steps/<int:step_pk>/<str:direction>/",
+        views.playbook_step_move,
+        name="playbook_step_move",
+    ),
     path("calendar/", views.calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),

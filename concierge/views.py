@@ -6,19 +6,30 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-
-from concierge import scheduling
-from concierge.forms import DoneForm, ReassignForm, SkipForm, SnoozeForm
 from icalendar import Calendar, Event
 
-from concierge.models import CalendarFeed, ConciergeTask, Outcome
-from empathy_crm.access import get_for
+from concierge import scheduling, services
+from concierge.forms import (
+    DoneForm,
+    PlaybookForm,
+    PreviewForm,
+    ReassignForm,
+    SkipForm,
+    SnoozeForm,
+    StepFormSet,
+    steps_check,
+)
+from concierge.models import CalendarFeed, ConciergeTask, Outcome, Playbook, PlaybookStep
+from empathy_crm.access import Role, get_for, role_required
 from people.models import User
+from prospects.models import Prospect
 
 OUTCOME_CHOICES = [("", "How did it go?"), *Outcome.choices]
 
@@ -208,3 +219,81 @@ def calendar_feed(request, token: str):
     response["Content-Disposition"] = 'inline; filename="follow-ups.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- Playbooks (admins) -------------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+def playbook_list(request):
+    playbooks = Playbook.objects.select_related("team").annotate(step_count=Count("steps"))
+    return render(request, "concierge/playbook_list.html", {"playbooks": playbooks})
+
+
+@role_required(Role.ADMIN)
+def playbook_edit(request, pk: int | None = None):
+    playbook = get_object_or_404(Playbook, pk=pk) if pk else Playbook()
+    form = PlaybookForm(request.POST or None, instance=playbook)
+    formset = StepFormSet(request.POST or None, instance=playbook)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        steps_check(form, formset)
+        if not form.errors:
+            with transaction.atomic():
+                playbook = form.save()
+                formset.instance = playbook
+                formset.save()
+            messages.success(request, f"Saved “{playbook}”.")
+            return redirect("concierge:playbook_edit", pk=playbook.pk)
+    preview = preview_rows(request, playbook) if playbook.pk else None
+    context = {"playbook": playbook, "form": form, "formset": formset, **(preview or {})}
+    return render(request, "concierge/playbook_edit.html", context)
+
+
+def preview_rows(request, playbook: Playbook) -> dict:
+    form = PreviewForm(request.GET or None)
+    rows, prospect = [], None
+    if request.GET and form.is_valid():
+        prospect = (
+            Prospect.objects.visible_to(request.user)
+            .select_related("owner", "account")
+            .filter(email__lower=form.cleaned_data["email"].lower())
+            .first()
+        )
+        if prospect is None:
+            form.add_error("email", "No prospect with that email.")
+        else:
+            rows = services.step_preview(list(playbook.steps.all()), prospect)
+    return {"preview_form": form, "preview": rows, "preview_prospect": prospect}
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def playbook_step_move(request, pk: int, step_pk: int, direction: str):
+    if direction not in ("up", "down"):
+        raise Http404
+    playbook = get_object_or_404(Playbook, pk=pk)
+    steps = list(playbook.steps.all())
+    index = next((i for i, s in enumerate(steps) if s.pk == step_pk), None)
+    if index is None:
+        raise Http404
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(steps):
+        steps[index], steps[other] = steps[other], steps[index]
+        for order, step in enumerate(steps, start=1):
+            step.order = order
+        PlaybookStep.objects.bulk_update(steps, ["order"])
+    return redirect("concierge:playbook_edit", pk=playbook.pk)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def playbook_toggle(request, pk: int):
+    playbook = get_object_or_404(Playbook.objects.annotate(step_count=Count("steps")), pk=pk)
+    if not playbook.enabled and not playbook.step_count:
+        messages.error(request, f"“{playbook}” has no steps yet; add one before you enable it.")
+    else:
+        playbook.enabled = not playbook.enabled
+        playbook.save(update_fields=["enabled"])
+        state = "enabled" if playbook.enabled else "paused"
+        messages.success(request, f"“{playbook}” is {state}.")
+    return redirect("concierge:playbook_list")

@@ -44,6 +44,7 @@ def nav_links(html: str) -> list[str]:
                 "Prospects",
                 "Accounts",
                 "Teams",
+                "Playbooks",
                 "Form sources",
                 "Django admin",
             ],

@@ -25,6 +25,13 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
     assert admin.role is Role.ADMIN and admin.is_staff
     assert admin.check_password(DEMO_PASSWORD)
     assert f"sam      / {DEMO_PASSWORD}" in out.getvalue()
+    from concierge.models import ConciergeTask, Playbook
+    from prospects.models import Conversation, Prospect
+
+    assert Prospect.objects.count() == 10 and Conversation.objects.exists()
+    assert Playbook.objects.count() == 4
+    sam_tasks = ConciergeTask.objects.filter(assignee__username="sam")
+    assert sam_tasks.filter(status="due").exists(), "the demo queue has something overdue"
 
 
 def test_seed_demo_keeps_a_password_the_user_changed(db):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from concierge.demo import seed_concierge
 from people.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_people
 from prospects.demo import seed_prospects
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = seed_people()
             seed_prospects(users)
+            seed_concierge(users)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write("")
         self.stdout.write("  Open http://127.0.0.1:8000 and sign in as one of:")

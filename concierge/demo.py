@@ -1,0 +1,65 @@
+"""Demo playbooks that show the concierge idea, and a queue with something in it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from concierge import scheduling
+from concierge.models import ConciergeTask, Playbook, PlaybookStep, TaskStatus, Trigger
+from people.models import User
+from prospects.models import Prospect
+
+PLAYBOOKS = [
+    ("Answer their question within a working day", Trigger.NEW_ENGAGEMENT, [
+        (0, 4, "answer_question", "Hi {first_name}, you asked “{question}”. Here is a straight "
+         "answer, and what others in your spot found useful. No strings attached.", "keep"),
+    ]),
+    ("A customer story three days after a guide", Trigger.NEW_ENGAGEMENT, [
+        (3, 0, "share_story", "{first_name}, here is how a team like {account} worked through "
+         "“{question}”. Happy to connect you with them if that helps.", "cancel"),
+    ]),
+    ("When a feeling drops, offer to remove the roadblock", Trigger.FEELING_DROPPED, [
+        (0, 6, "check_in", "{first_name}, our last talk sounded hard. Is there one roadblock I can "
+         "take off your plate this week?", "cancel"),
+    ]),
+    ("Two quiet weeks: a gentle check-in", Trigger.NO_TOUCH, [
+        (0, 0, "check_in", "Hi {first_name}, no agenda: how is “{question}” going? Anything I "
+         "can send that would make your week easier?", "cancel"),
+    ]),
+]  # fmt: skip
+
+QUEUE = [
+    # (prospect email prefix, kind, help, working days from today: negative = overdue)
+    ("dana.whitfield", "send_resource", "Send the depot-by-depot pilot checklist.", -1),
+    ("marcus.oyelaran", "answer_question", "Walk him through measuring a baseline first.", 0),
+    ("grace.liu", "make_introduction", "Introduce her to the compliance lead at Northwind.", 0),
+    ("jonas.kessler", "share_story", "Share the spare-parts forecasting story.", 2),
+    ("rosa.martinez", "remove_roadblock", "Draft the training plan for new front-desk staff.", 3),
+]
+
+
+def seed_concierge(users: dict[str, User]) -> None:
+    if Playbook.objects.exists():
+        return
+    for name, trigger, steps in PLAYBOOKS:
+        playbook = Playbook.objects.create(name=name, trigger=trigger)
+        for order, (days, hours, kind, wording, on_conversation) in enumerate(steps, start=1):
+            PlaybookStep.objects.create(
+                playbook=playbook, order=order, delay_days=days, delay_hours=hours, kind=kind,
+                wording=wording, on_conversation=on_conversation,
+            )  # fmt: skip
+    now = timezone.now()
+    for prefix, kind, help_offered, days in QUEUE:
+        prospect = Prospect.objects.filter(email__startswith=prefix + "@").first()
+        if prospect is None:
+            continue
+        due = scheduling.due_at_for(prospect, days=max(days, 0))
+        if days < 0:
+            due = now - timedelta(days=-days, hours=2)
+        ConciergeTask.objects.create(
+            prospect=prospect, assignee=prospect.owner, kind=kind, help_offered=help_offered,
+            due_at=due, status=TaskStatus.DUE if due <= now else TaskStatus.SCHEDULED,
+            source_key="demo",
+        )  # fmt: skip
