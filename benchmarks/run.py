@@ -168,7 +168,7 @@ def main() -> None:
     from benchmarks.targets import FLOOR, JOBS, PAGES, context
 
     ctx = context()
-    cookies = {role: session_cookie(ctx[role]) for role in ("rep", "manager", "admin")}
+    cookies = {role: session_cookie(ctx[role]) for role in ("rep", "busy_rep", "manager", "admin")}
     server = start_server(env, args.workers)
     results: list[dict] = []
     try:

@@ -50,6 +50,8 @@ PAGES: list[Page] = [
     Page("prospect list (admin, 10k match)", "admin", lambda ctx: "/prospects/?q=whitfield"),
     Page("prospect page (rep)", "rep", lambda ctx: f"/prospects/{ctx['prospect']}/"),
     Page("account page (rep)", "rep", lambda ctx: f"/prospects/accounts/{ctx['account']}/"),
+    Page("follow-up queue (rep)", "rep", lambda ctx: "/concierge/"),
+    Page("follow-up queue (rep, busy)", "busy_rep", lambda ctx: "/concierge/"),
 ]  # fmt: skip
 
 
@@ -165,10 +167,57 @@ def csv_import_50k(ctx: dict) -> int:
         cleanup(".bench-csv.example")
 
 
+def dispatch_due(ctx: dict) -> int:
+    """One worker's worth: dispatch every due follow-up (100k in the default data)."""
+    from django.db import connection
+
+    from concierge import services
+    from concierge.models import ConciergeTask, Notification
+
+    try:
+        return services.due_followups_dispatch()
+    finally:  # put them back, so the next run measures the same work
+        Notification.objects.filter(task__source_key="bench").delete()
+        ConciergeTask.objects.filter(source_key="bench", status="due").update(
+            status="scheduled", notified_at=None
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE concierge_conciergetask")
+
+
+def playbook_expansion(ctx: dict) -> int:
+    """10,000 new engagements, each expanded into its playbook's follow-ups."""
+    from concierge import services
+    from concierge.models import ConciergeTask, Trigger, TriggerEvent
+    from prospects.models import Prospect
+
+    run = int(time.time())
+    pks = list(
+        Prospect.objects.filter(do_not_contact=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:10_000]
+    )
+    events = TriggerEvent.objects.bulk_create(
+        TriggerEvent(
+            trigger=Trigger.NEW_ENGAGEMENT, prospect_id=pk, source_key=f"bench-exp-{run}-{pk}"
+        )
+        for pk in pks
+    )
+    try:
+        for event in events:
+            services.trigger_expand(event.pk)
+        return len(events)
+    finally:
+        ConciergeTask.objects.filter(source_key__startswith=f"bench-exp-{run}-").delete()
+        TriggerEvent.objects.filter(source_key__startswith=f"bench-exp-{run}-").delete()
+
+
 JOBS: list[Job] = [
     Job("floor: /healthz, 4 clients, 10 s (req)", floor_throughput),
     Job("inbound endpoint, 4 clients, 10 s (req)", inbound_throughput),
     Job("CSV import 50k rows (check + save)", csv_import_50k),
+    Job("dispatch due follow-ups (1 process)", dispatch_due),
+    Job("playbook expansion, 10k engagements", playbook_expansion),
 ]
 
 
@@ -189,7 +238,14 @@ def context() -> dict:
         .values("pk", "account_id")
         .first()
     )
+    from concierge.models import ConciergeTask
+
+    busy = (
+        ConciergeTask.objects.filter(status="scheduled").values("assignee_id")
+        .annotate(n=Count("pk")).order_by("-n").first()
+    )  # fmt: skip
     return {
+        "busy_rep": User.objects.get(pk=busy["assignee_id"]) if busy else rep,
         "rep": rep,
         "manager": manager,
         "admin": admin,

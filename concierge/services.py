@@ -160,11 +160,20 @@ def next_step_schedule(*, prospect: Prospect, rep: User, kind: str, help_offered
     if prospect.do_not_contact:
         log.info("%s is do-not-contact; next step not scheduled", prospect)
         return None
-    due = scheduling.on_date(prospect, on) if on else scheduling.due_at_for(prospect, days=1)
+    due = scheduling.on_date(prospect, on) if on else next_working_day(prospect)
     return ConciergeTask.objects.create(
         prospect=prospect, assignee=prospect.owner or rep, kind=kind, due_at=due,
         help_offered=help_offered, source_key=source_key,
     )  # fmt: skip
+
+
+def next_working_day(prospect: Prospect) -> datetime:
+    """Tomorrow's working hours, or the first working day if today is not one (weekend)."""
+    tz = scheduling.zone(prospect.timezone)
+    now = timezone.now()
+    start = scheduling.next_working_moment(now, tz, scheduling.WorkingHours.from_settings())
+    later_day = start.astimezone(tz).date() > now.astimezone(tz).date()
+    return scheduling.due_at_for(prospect, days=0 if later_day else 1)
 
 
 def checkins_adjust_after_conversation(prospect: Prospect, at: datetime) -> None:

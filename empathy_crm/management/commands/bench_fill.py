@@ -10,6 +10,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from concierge.bench import fill_concierge
 from people.bench import fill_people
 from people.models import User
 from prospects.bench import fill_prospects
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--prospects", type=int, default=100_000)
         parser.add_argument("--conversations", type=int, default=1_000_000)
         parser.add_argument("--engagements", type=int, default=200_000)
+        parser.add_argument("--tasks", type=int, default=500_000)
+        parser.add_argument("--due-tasks", type=int, default=100_000)
 
     def handle(self, *args, teams: int, reps_per_team: int, **options) -> None:
         volumes = {k: options[k] for k in ("accounts", "prospects", "conversations", "engagements")}
@@ -33,6 +36,10 @@ class Command(BaseCommand):
         steps = [
             ("people", lambda: fill_people(teams=teams, reps_per_team=reps_per_team)),
             ("prospects", lambda: fill_prospects(**volumes)),
+            (
+                "follow-ups",
+                lambda: fill_concierge(tasks=options["tasks"], due=options["due_tasks"]),
+            ),
         ]
         for name, step in steps:
             started = time.perf_counter()

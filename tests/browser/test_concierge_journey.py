@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from concierge.models import ConciergeTask
+from tests.browser.test_sign_in_journey import sign_in
+from tests.factories import ProspectFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_rep_schedules_a_next_step_and_completes_it_in_the_queue(page, rep, screenshot):
+    dana = ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield",
+                           open_question="How do we roll this out without a revolt?")  # fmt: skip
+    sign_in(page, "rep")
+    page.goto(dana.get_absolute_url())
+    page.get_by_label("What are they trying to get answered?").fill("Who trains new dispatchers?")
+    page.get_by_label("How did we help, or make their day easier?").fill("Talked through a pilot.")
+    page.locator("#log-conversation .feeling-scale").nth(0).get_by_text("Unsure").click()
+    page.locator("#log-conversation .feeling-scale").nth(1).get_by_text("Hopeful").click()
+    page.get_by_label("Next helpful step").select_option(label="Send a resource")
+    page.get_by_label("The help you will offer").fill("Send the dispatcher training checklist.")
+    page.get_by_role("button", name="Log conversation").click()
+    page.get_by_text("Logged. It's on the timeline.").wait_for()
+    assert ConciergeTask.objects.filter(prospect=dana, kind="send_resource").exists()
+
+    page.get_by_role("link", name="Follow-ups").click()
+    row = page.locator("li.task", has_text="Dana Whitfield")
+    row.wait_for()
+    assert "Send the dispatcher training checklist." in row.inner_text()
+    assert "Who trains new dispatchers?" in row.inner_text()
+    page.evaluate("window.__stillTheSamePage = true")
+
+    row.get_by_text("Done…").click()
+    row.get_by_label("Outcome").select_option(label="The help was welcome")
+    row.get_by_role("button", name="Mark done").click()
+    row = page.locator("li.task", has_text="Dana Whitfield")
+    row.get_by_text("if you were them, why would you want this?").wait_for()
+    screenshot(page, "queue-refused")
+    assert ConciergeTask.objects.get(prospect=dana).status != "done"
+
+    row.get_by_label("If I were them, why would I want this?").fill(
+        "New dispatchers start Monday; this saves me writing the plan myself."
+    )
+    row.get_by_label("Outcome").select_option(label="The help was welcome")
+    row.get_by_role("button", name="Mark done").click()
+    page.get_by_text("Done: send a resource for Dana Whitfield.").wait_for()
+    assert page.evaluate("window.__stillTheSamePage") is True, "the queue reloaded"
+    assert ConciergeTask.objects.get(prospect=dana).status == "done"
