@@ -94,20 +94,27 @@ def respond(request, task: ConciergeTask, form=None, action: str = "", message: 
     return render(request, "concierge/task_response.html", context)
 
 
+def attempt(form, change) -> bool:
+    """Run a model method for a valid form; its ValidationError becomes form errors."""
+    if not form.is_valid():
+        return False
+    try:
+        change(form.cleaned_data)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for field, field_errors in errors.items():
+            for error in field_errors:
+                form.add_error(field if field in form.fields else None, error)
+        return False
+    return True
+
+
 @login_required
 @require_POST
 def task_done(request, pk: int):
     task = task_for(request, pk)
     form = DoneForm(request.POST)
-    if form.is_valid():
-        try:
-            task.complete(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, messages_ in errors.items():
-                for error in messages_:
-                    form.add_error(field if field in form.fields else None, error)
-    if form.errors:
+    if not attempt(form, lambda data: task.complete(by=request.user, **data)):
         return respond(request, task, form, action="done")
     return respond(
         request, task, message=f"Done: {task.get_kind_display().lower()} for {task.prospect}."
@@ -118,7 +125,10 @@ def snooze_until(task: ConciergeTask, data: dict):
     tz = scheduling.zone(task.prospect.timezone)
     hours = scheduling.WorkingHours.from_settings()
     if data["until"] == "date":
-        return scheduling.on_date(task.prospect, data["date"])
+        try:
+            return scheduling.on_date(task.prospect, data["date"])
+        except ValidationError as exc:
+            raise ValidationError({"date": exc.messages}) from None
     days = 1 if data["until"] == "tomorrow" else 5
     start = scheduling.local_day_bounds(timezone.now(), tz)[0]
     return scheduling.add_working_time(start, tz, hours, days=days)
@@ -129,15 +139,7 @@ def snooze_until(task: ConciergeTask, data: dict):
 def task_snooze(request, pk: int):
     task = task_for(request, pk)
     form = SnoozeForm(request.POST)
-    if form.is_valid():
-        try:
-            until = snooze_until(task, form.cleaned_data)
-            task.snooze(until=until, by=request.user)
-        except ValidationError as exc:
-            form.add_error(
-                "date" if form.cleaned_data.get("until") == "date" else None, exc.messages[0]
-            )
-    if form.errors:
+    if not attempt(form, lambda data: task.snooze(until=snooze_until(task, data), by=request.user)):
         return respond(request, task, form, action="snooze")
     local = task.due_at.astimezone(scheduling.zone(request.user.timezone))
     return respond(request, task, message=f"Snoozed to {local:%a %b %-d, %H:%M}.")
@@ -148,12 +150,7 @@ def task_snooze(request, pk: int):
 def task_skip(request, pk: int):
     task = task_for(request, pk)
     form = SkipForm(request.POST)
-    if form.is_valid():
-        try:
-            task.skip(reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
-    if form.errors:
+    if not attempt(form, lambda data: task.skip(reason=data["reason"], by=request.user)):
         return respond(request, task, form, action="skip")
     return respond(request, task, message="Skipped. The reason is kept in its history.")
 
@@ -163,12 +160,7 @@ def task_skip(request, pk: int):
 def task_reassign(request, pk: int):
     task = task_for(request, pk)
     form = ReassignForm(request.POST, people=teammates(request.user))
-    if form.is_valid():
-        try:
-            task.reassign(to=form.cleaned_data["to"], by=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
-    if form.errors:
+    if not attempt(form, lambda data: task.reassign(to=data["to"], by=request.user)):
         return respond(request, task, form, action="reassign")
     return respond(request, task, message=f"Handed to {task.assignee}.")
 

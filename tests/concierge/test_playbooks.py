@@ -80,4 +80,6 @@ def test_preview_shows_dates_in_the_prospects_working_hours(client, admin_user, 
     rows = response.context["preview"]
     assert len(rows) == 1 and rows[0]["wording"] == "Share a story with Dana"
     assert rows[0]["local"].weekday() < 5 and 9 <= rows[0]["local"].hour < 17
+    shown = rows[0]["due_at"].astimezone(rows[0]["local"].tzinfo).strftime("%a %b %-d, %H:%M")
+    assert shown in response.text, "the preview shows the prospect's own time"
     assert "No prospect with that email." in client.get(url, {"email": "nobody@x.example"}).text
