@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,30 +34,59 @@ from prospects.models import Prospect
 OUTCOME_CHOICES = [("", "How did it go?"), *Outcome.choices]
 
 
-def queue_sections(user: User) -> dict:
-    """The user's open follow-ups: overdue, today and the next two weeks (their own day)."""
+SECTION_ROWS = 20
+SECTION_TEXT = {
+    "overdue": ("Overdue", "Nothing overdue. Every promise kept so far."),
+    "today": ("Today", "Nothing else for today."),
+    "upcoming": ("Coming up", "Nothing planned for the next two weeks."),
+}
+
+
+def queue_sections(user: User, *, show_all: str = "") -> dict:
+    """The user's open follow-ups: overdue, today and the next two weeks (their own day).
+
+    Each section shows its first rows (oldest first) and how many more there are; one
+    section at a time can be opened in full with ?all=<section>.
+    """
     tz = scheduling.zone(user.timezone)
     start, end = scheduling.local_day_bounds(timezone.now(), tz)
-    tasks = list(
-        ConciergeTask.objects.open()
-        .filter(assignee=user, due_at__lt=end + timedelta(days=14))
-        .select_related("prospect", "prospect__account")
-        .order_by("due_at", "pk")
-    )
-    overdue = [t for t in tasks if t.due_at < start]
-    today = [t for t in tasks if start <= t.due_at < end]
-    upcoming = [t for t in tasks if t.due_at >= end]
-    return {
-        "overdue": overdue,
-        "today": today,
-        "upcoming": upcoming,
-        "sections": [
-            ("Overdue", overdue, "Nothing overdue. Every promise kept so far."),
-            ("Today", today, "Nothing else for today."),
-            ("Coming up", upcoming, "Nothing planned for the next two weeks."),
-        ],
-        "outcomes": OUTCOME_CHOICES,
+    mine = ConciergeTask.objects.open().filter(assignee=user)
+    windows = {
+        "overdue": Q(due_at__lt=start),
+        "today": Q(due_at__gte=start, due_at__lt=end),
+        "upcoming": Q(due_at__gte=end, due_at__lt=end + timedelta(days=14)),
     }
+    counts = mine.aggregate(**{key: Count("pk", filter=window) for key, window in windows.items()})
+    context: dict = {"sections": [], "outcomes": OUTCOME_CHOICES}
+    for key, window in windows.items():
+        title, empty = SECTION_TEXT[key]
+        limit = None if show_all == key else SECTION_ROWS
+        rows = list(
+            mine.filter(window)
+            .select_related("prospect", "prospect__account")
+            .order_by("due_at", "pk")[:limit]
+        )
+        context[key] = rows
+        context["sections"].append(
+            {
+                "key": key,
+                "title": title,
+                "tasks": rows,
+                "empty": empty,
+                "count": counts[key],
+                "more": counts[key] - len(rows),
+            }
+        )
+    return context
+
+
+def due_today(user: User, limit: int = 6) -> list[ConciergeTask]:
+    """The first follow-ups due by the end of the user's day (their home page)."""
+    _, end = scheduling.local_day_bounds(timezone.now(), scheduling.zone(user.timezone))
+    return list(
+        ConciergeTask.objects.open().filter(assignee=user, due_at__lt=end)
+        .select_related("prospect").order_by("due_at", "pk")[:limit]
+    )  # fmt: skip
 
 
 def teammates(user: User):
@@ -66,7 +95,7 @@ def teammates(user: User):
 
 @login_required
 def queue(request):
-    context = queue_sections(request.user)
+    context = queue_sections(request.user, show_all=request.GET.get("all", ""))
     context["reassign_to"] = list(teammates(request.user))
     return render(request, "concierge/queue.html", context)
 

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
-from concierge.views import queue_sections
+from concierge.views import due_today
 from empathy_crm.access import Role
 from empathy_crm.models import WorkerHeartbeat
 from people.models import Team, User
@@ -35,8 +35,7 @@ def home(request):
     if role is Role.MANAGER:
         return render(request, "home/manager.html")
     if role is Role.REP:
-        sections = queue_sections(request.user)
-        return render(request, "home/rep.html", {"today": sections["overdue"] + sections["today"]})
+        return render(request, "home/rep.html", {"today": due_today(request.user)})
     return render(request, "home/no_role.html")
 
 

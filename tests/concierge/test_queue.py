@@ -143,16 +143,16 @@ def test_badge_counts_what_is_due_today(client, rep, task):
 def test_queue_query_count_is_constant(client, rep, django_assert_max_num_queries):
     client.force_login(rep)
     ConciergeTaskFactory(prospect=ProspectFactory(owner=rep))
-    with django_assert_max_num_queries(10) as small:
+    with django_assert_max_num_queries(12) as small:
         client.get(QUEUE)
     for _ in range(15):
         ConciergeTaskFactory(
             prospect=ProspectFactory(owner=rep), due_at=timezone.now() + timedelta(days=1)
         )
-    with django_assert_max_num_queries(10) as large:
+    with django_assert_max_num_queries(12) as large:
         client.get(QUEUE)
-    # session, user, groups, team member ids, tasks with prospects and accounts, teammates,
-    # badge count
+    # session, user, groups, section counts, overdue / today / coming-up rows (with
+    # prospects and accounts), team member ids, teammates, badge count
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
@@ -178,3 +178,14 @@ def test_calendar_feed_lists_open_follow_ups_at_a_revocable_secret_url(client, r
     rep.calendar_feed.refresh_from_db()
     new = client.get(reverse("concierge:calendar_feed", args=[rep.calendar_feed.token]))
     assert new.status_code == 200
+
+
+def test_long_sections_show_twenty_and_open_in_full(client, rep):
+    past = timezone.now() - timedelta(days=2)
+    for _ in range(23):
+        ConciergeTaskFactory(prospect=ProspectFactory(owner=rep), due_at=past)
+    client.force_login(rep)
+    response = client.get(QUEUE)
+    assert len(response.context["overdue"]) == 20
+    assert "Show all 23" in response.text and "(3 more)" in response.text
+    assert len(client.get(QUEUE, {"all": "overdue"}).context["overdue"]) == 23
