@@ -26,7 +26,14 @@ from concierge.forms import (
     StepFormSet,
     steps_check,
 )
-from concierge.models import CalendarFeed, ConciergeTask, Outcome, Playbook, PlaybookStep
+from concierge.models import (
+    CalendarFeed,
+    ConciergeTask,
+    Notification,
+    Outcome,
+    Playbook,
+    PlaybookStep,
+)
 from empathy_crm.access import Role, get_for, role_required
 from people.models import User
 from prospects.models import Prospect
@@ -97,6 +104,10 @@ def teammates(user: User):
 def queue(request):
     context = queue_sections(request.user, show_all=request.GET.get("all", ""))
     context["reassign_to"] = list(teammates(request.user))
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
+    context["news"] = list(unread.order_by("-created_at")[:5])
+    if context["news"]:
+        context["news_count"] = unread.update(read_at=timezone.now())
     return render(request, "concierge/queue.html", context)
 
 

@@ -189,3 +189,16 @@ def test_long_sections_show_twenty_and_open_in_full(client, rep):
     assert len(response.context["overdue"]) == 20
     assert "Show all 23" in response.text and "(3 more)" in response.text
     assert len(client.get(QUEUE, {"all": "overdue"}).context["overdue"]) == 23
+
+
+def test_the_queue_says_what_became_due_since_the_last_look(client, rep):
+    from concierge import services
+
+    ConciergeTaskFactory(prospect=ProspectFactory(owner=rep, first_name="Grace", last_name="Liu"),
+                         due_at=timezone.now() - timedelta(minutes=1), status="scheduled")  # fmt: skip
+    services.due_followups_dispatch()
+    client.force_login(rep)
+    first = client.get(QUEUE).text
+    assert "1 follow-up became due since you last looked" in first
+    assert "Send a resource for Grace Liu" in first
+    assert "became due since you last looked" not in client.get(QUEUE).text
