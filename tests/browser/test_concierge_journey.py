@@ -36,7 +36,7 @@ def test_rep_schedules_a_next_step_and_completes_it_in_the_queue(page, rep, scre
     row.get_by_role("button", name="Mark done").click()
     row = page.locator("li.task", has_text="Dana Whitfield")
     row.get_by_text("if you were them, why would you want this?").wait_for()
-    screenshot(page, "queue-refused")
+    screenshot(page, "queue")
     assert ConciergeTask.objects.get(prospect=dana).status != "done"
 
     row.get_by_label("If I were them, why would I want this?").fill(
