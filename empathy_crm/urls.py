@@ -14,6 +14,7 @@ urlpatterns = [
     path("teams/", include("people.urls")),
     path("prospects/", include("prospects.urls")),
     path("concierge/", include("concierge.urls")),
+    path("empathy-maps/", include("empathy_maps.urls")),
     path("api/inbound/engagements/", inbound_engagements, name="inbound_engagements"),
     path("admin/", admin.site.urls),
 ]

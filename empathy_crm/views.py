@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from concierge.views import due_today
 from empathy_crm.access import Role
 from empathy_crm.models import WorkerHeartbeat
+from empathy_maps.models import EmpathyMap, MapStatus
 from people.models import Team, User
 
 
@@ -33,7 +34,13 @@ def home(request):
         }
         return render(request, "home/admin.html", context)
     if role is Role.MANAGER:
-        return render(request, "home/manager.html")
+        to_review = (
+            EmpathyMap.objects.visible_to(request.user)
+            .filter(status=MapStatus.SUBMITTED)
+            .exclude(owner=request.user)
+            .select_related("prospect", "persona", "owner")[:6]
+        )
+        return render(request, "home/manager.html", {"to_review": to_review})
     if role is Role.REP:
         return render(request, "home/rep.html", {"today": due_today(request.user)})
     return render(request, "home/no_role.html")

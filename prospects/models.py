@@ -248,6 +248,12 @@ class ContentAsset(models.Model):
         return self.title
 
 
+class ProspectRecordQuerySet(ScopedQuerySet):
+    """Rows that belong to a prospect are in scope when the prospect is."""
+
+    owner_field = "prospect__owner"
+
+
 class Engagement(models.Model):
     """Something a prospect downloaded or attended, and *why*: the question behind it."""
 
@@ -263,6 +269,8 @@ class Engagement(models.Model):
     )
     source_payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now)
+
+    objects = ProspectRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -299,6 +307,8 @@ class Conversation(models.Model):
     feeling_before = models.PositiveSmallIntegerField(choices=Feeling.choices)
     feeling_after = models.PositiveSmallIntegerField(choices=Feeling.choices)
     created_at = models.DateTimeField(default=now)
+
+    objects = ProspectRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]

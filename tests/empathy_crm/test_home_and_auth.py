@@ -34,8 +34,8 @@ def nav_links(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("who", "links"),
     [
-        ("rep", ["Home", "Follow-ups", "Prospects", "Accounts", "My team"]),
-        ("manager", ["Home", "Follow-ups", "Prospects", "Accounts", "My team"]),
+        ("rep", ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "My team"]),
+        ("manager", ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "My team"]),
         (
             "admin_user",
             [
@@ -43,6 +43,7 @@ def nav_links(html: str) -> list[str]:
                 "Follow-ups",
                 "Prospects",
                 "Accounts",
+                "Empathy maps",
                 "Teams",
                 "Playbooks",
                 "Form sources",

@@ -1,0 +1,288 @@
+"""Building empathy maps from evidence, and the review workflow around them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from concierge.models import Notification
+from empathy_crm.access import Role
+from empathy_maps.models import (
+    MAX_ENTRY_LENGTH,
+    OBSERVED,
+    EmpathyMap,
+    Entry,
+    MapStatus,
+    MapVersion,
+    Quadrant,
+    ReviewComment,
+)
+from people.models import User
+from prospects.models import Conversation, Engagement, Prospect
+
+
+def map_for_prospect(*, prospect: Prospect, author: User) -> EmpathyMap:
+    empathy_map, _ = EmpathyMap.objects.get_or_create(prospect=prospect, owner=author)
+    return empathy_map
+
+
+def _editable(empathy_map: EmpathyMap) -> None:
+    if empathy_map.status == MapStatus.SUBMITTED:
+        raise ValidationError(
+            "This map is with your manager for review; it can change again after."
+        )
+
+
+def _reopen(empathy_map: EmpathyMap) -> None:
+    """Any change to an approved or returned map starts a new draft round."""
+    empathy_map.updated_at = timezone.now()
+    fields = ["updated_at"]
+    if empathy_map.status == MapStatus.APPROVED:
+        empathy_map.status = MapStatus.DRAFT
+        fields.append("status")
+    empathy_map.save(update_fields=fields)
+
+
+def _clean_text(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError({"text": "Write what they said, thought, did or felt."})
+    if len(text) > MAX_ENTRY_LENGTH:
+        raise ValidationError(
+            {"text": f"Keep an entry under {MAX_ENTRY_LENGTH} characters; split it in two."}
+        )
+    return text
+
+
+def _check_evidence(empathy_map: EmpathyMap, conversation, engagement) -> None:
+    """Evidence must come from the person the map is about (or a persona member)."""
+    if empathy_map.prospect_id:
+        people = {empathy_map.prospect_id}
+    else:
+        people = set(empathy_map.persona.members.values_list("pk", flat=True))
+    for item in (conversation, engagement):
+        if item is not None and item.prospect_id not in people:
+            raise ValidationError("That evidence is about someone else; use their own words.")
+
+
+def entry_add(*, empathy_map: EmpathyMap, quadrant: str, text: str, by: User,
+              conversation: Conversation | None = None, engagement: Engagement | None = None,
+              quote: str = "") -> Entry:  # fmt: skip
+    _editable(empathy_map)
+    if quadrant not in Quadrant.values:
+        raise ValidationError({"quadrant": "Choose says, thinks, does, feels, pains or gains."})
+    text = _clean_text(text)
+    _check_evidence(empathy_map, conversation, engagement)
+    with transaction.atomic(durable=True):
+        last = empathy_map.entries.filter(quadrant=quadrant).aggregate(m=Max("position"))["m"]
+        entry = Entry.objects.create(
+            map=empathy_map, quadrant=quadrant, text=text, position=(last or 0) + 1,
+            evidence_conversation=conversation, evidence_engagement=engagement,
+            evidence_quote=quote[:MAX_ENTRY_LENGTH], created_by=by,
+        )  # fmt: skip
+        _reopen(empathy_map)
+    return entry
+
+
+def entry_update(*, entry: Entry, text: str, quadrant: str) -> Entry:
+    _editable(entry.map)
+    if quadrant not in Quadrant.values:
+        raise ValidationError({"quadrant": "Choose says, thinks, does, feels, pains or gains."})
+    entry.text = _clean_text(text)
+    with transaction.atomic(durable=True):
+        if quadrant != entry.quadrant:
+            last = entry.map.entries.filter(quadrant=quadrant).aggregate(m=Max("position"))["m"]
+            entry.quadrant, entry.position = quadrant, (last or 0) + 1
+        entry.save(update_fields=["text", "quadrant", "position"])
+        _reopen(entry.map)
+    return entry
+
+
+def entry_move(*, entry: Entry, direction: str) -> None:
+    """Swap with the neighbour above or below in the same quadrant."""
+    _editable(entry.map)
+    siblings = list(entry.map.entries.filter(quadrant=entry.quadrant).order_by("position", "pk"))
+    index = next(i for i, e in enumerate(siblings) if e.pk == entry.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings, start=1):
+        sibling.position = position
+    with transaction.atomic(durable=True):
+        Entry.objects.bulk_update(siblings, ["position"])
+        _reopen(entry.map)
+
+
+def entry_delete(*, entry: Entry) -> None:
+    _editable(entry.map)
+    with transaction.atomic(durable=True):
+        entry.delete()
+        _reopen(entry.map)
+
+
+# --- The mapping checklist ----------------------------------------------------------------
+
+
+def checklist(empathy_map: EmpathyMap, entries: list[Entry]) -> list[dict]:
+    by_quadrant = {q: [e for e in entries if e.quadrant == q] for q in Quadrant.values}
+    unproven = [e for e in entries if e.quadrant in OBSERVED and not e.has_evidence]
+    last_talk = None
+    if empathy_map.prospect_id:
+        last_talk = (
+            Conversation.objects.filter(prospect_id=empathy_map.prospect_id)
+            .order_by("-created_at").values_list("created_at", flat=True).first()
+        )  # fmt: skip
+    empty = [
+        Quadrant(q).label.lower() for q in ("says", "thinks", "does", "feels") if not by_quadrant[q]
+    ]
+    missing_evidence = ""
+    if unproven:
+        plural = "entry" if len(unproven) == 1 else "entries"
+        missing_evidence = f"{len(unproven)} observed {plural} without evidence"
+    return [
+        _item("goal", "Their goal is written in their terms", bool(empathy_map.goal.strip())),
+        _item(
+            "quadrants",
+            "Says, thinks, does and feels each have an entry",
+            not empty,
+            f"Empty: {', '.join(empty)}" if empty else "",
+        ),
+        _item(
+            "evidence", "What they say and do points at evidence", not unproven, missing_evidence
+        ),
+        _item(
+            "pains_gains",
+            "At least one pain and one gain",
+            bool(by_quadrant["pains"] and by_quadrant["gains"]),
+        ),
+        _item(
+            "fresh",
+            "Updated since the last conversation",
+            last_talk is None or empathy_map.updated_at >= last_talk,
+        ),
+    ]
+
+
+def _item(key: str, label: str, done: bool, detail: str = "") -> dict:
+    return {"key": key, "label": label, "done": done, "detail": detail}
+
+
+# --- Review -------------------------------------------------------------------------------
+
+
+def snapshot(empathy_map: EmpathyMap) -> dict:
+    return {
+        "goal": empathy_map.goal,
+        "success": empathy_map.success,
+        "entries": [
+            e.snapshot() for e in empathy_map.entries.order_by("quadrant", "position", "pk")
+        ],
+    }
+
+
+def reviewers_of(empathy_map: EmpathyMap) -> list[User]:
+    team = empathy_map.owner.team
+    return [team.manager] if team and team.manager_id else []
+
+
+def map_submit(*, empathy_map: EmpathyMap, by: User) -> MapVersion:
+    """Keep an immutable version, list the gaps for the reviewer, tell the manager."""
+    if by.pk != empathy_map.owner_id:
+        raise ValidationError("Only the author submits a map.")
+    if empathy_map.status == MapStatus.SUBMITTED:
+        raise ValidationError("This map is already waiting for review.")
+    entries = list(empathy_map.entries.all())
+    if not entries:
+        raise ValidationError("Add a few entries before you ask for a review.")
+    gaps = [item["label"] for item in checklist(empathy_map, entries) if not item["done"]]
+    with transaction.atomic(durable=True):
+        empathy_map.version += 1
+        empathy_map.status = MapStatus.SUBMITTED
+        empathy_map.save(update_fields=["version", "status"])
+        version = MapVersion.objects.create(
+            map=empathy_map, number=empathy_map.version, snapshot=snapshot(empathy_map),
+            gaps=gaps, submitted_by=by,
+        )  # fmt: skip
+        for reviewer in reviewers_of(empathy_map):
+            Notification.objects.create(
+                user=reviewer, message=f"{by} submitted the empathy map of {empathy_map.subject}"
+            )
+    return version
+
+
+def can_review(user: User, empathy_map: EmpathyMap) -> bool:
+    if user.pk == empathy_map.owner_id:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    return user.role is Role.MANAGER and empathy_map.owner.team_id == user.scope_team_id
+
+
+def map_review(*, empathy_map: EmpathyMap, reviewer: User, approve: bool, comment: str = "",
+               entry_comments: dict[int, str] | None = None) -> MapVersion:  # fmt: skip
+    if reviewer.pk == empathy_map.owner_id:
+        raise ValidationError("You can't review your own map; your manager does.")
+    if not can_review(reviewer, empathy_map):
+        raise ValidationError("Only the author's manager or an admin reviews this map.")
+    if empathy_map.status != MapStatus.SUBMITTED:
+        raise ValidationError("Only a submitted map can be approved or returned.")
+    if not approve and not comment.strip() and not any((entry_comments or {}).values()):
+        raise ValidationError("Say what would make it deeper when you return it.")
+    version = empathy_map.versions.get(number=empathy_map.version)
+    status = MapStatus.APPROVED if approve else MapStatus.RETURNED
+    with transaction.atomic(durable=True):
+        version.review_status, version.reviewed_by, version.reviewed_at = (
+            status,
+            reviewer,
+            timezone.now(),
+        )
+        version.save(update_fields=["review_status", "reviewed_by", "reviewed_at"])
+        empathy_map.status = status
+        empathy_map.save(update_fields=["status"])
+        if comment.strip():
+            ReviewComment.objects.create(
+                map=empathy_map, version=version, author=reviewer, text=comment.strip()
+            )
+        entries = {e.pk: e for e in empathy_map.entries.all()}
+        for entry_id, text in (entry_comments or {}).items():
+            if text.strip() and entry_id in entries:
+                ReviewComment.objects.create(
+                    map=empathy_map, version=version, author=reviewer,
+                    entry=entries[entry_id], text=text.strip(),
+                )  # fmt: skip
+        verdict = "approved" if approve else "returned for more depth"
+        Notification.objects.create(
+            user=empathy_map.owner,
+            message=f"{reviewer} {verdict} the empathy map of {empathy_map.subject}",
+        )
+    return version
+
+
+def changes_since_approved(empathy_map: EmpathyMap, current: dict) -> dict | None:
+    """Entries added, removed, moved between quadrants or reworded since the last approval."""
+    approved = (
+        empathy_map.versions.filter(review_status=MapStatus.APPROVED).order_by("-number").first()
+    )
+    if approved is None:
+        return None
+    before = {e["id"]: e for e in approved.snapshot["entries"]}
+    after = {e["id"]: e for e in current["entries"]}
+    return {
+        "since": approved,
+        "added": [after[i] for i in after.keys() - before.keys()],
+        "removed": [before[i] for i in before.keys() - after.keys()],
+        "moved": [
+            (before[i], after[i])
+            for i in after.keys() & before.keys()
+            if before[i]["quadrant"] != after[i]["quadrant"]
+        ],
+        "edited": [
+            (before[i], after[i])
+            for i in after.keys() & before.keys()
+            if before[i]["text"] != after[i]["text"]
+        ],
+        "goal_changed": approved.snapshot["goal"] != current["goal"],
+    }

@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from empathy_crm.access import Role, get_for, may_edit, role_required
+from empathy_maps import services
+from empathy_maps.models import EmpathyMap, Entry, MapStatus, Quadrant
+from prospects.models import Conversation, Engagement, Prospect
+
+BOARD_LAYOUT = [("says", "thinks"), ("does", "feels")]
+
+
+def map_for(request, pk: int, *, edit: bool = False) -> EmpathyMap:
+    return get_for(
+        request.user,
+        EmpathyMap.objects.select_related("prospect", "persona", "owner", "owner__team"),
+        edit=edit,
+        pk=pk,
+    )
+
+
+def evidence_for(empathy_map: EmpathyMap) -> list[dict]:
+    """What the person actually said and did: questions, frustrations and quotes from
+    conversations, and the why behind engagements, newest first."""
+    if not empathy_map.prospect_id:
+        return []
+    items = []
+    conversations = Conversation.objects.filter(prospect_id=empathy_map.prospect_id)[:20]
+    for c in conversations:
+        for quote in c.quote_lines:
+            items.append({"kind": "quote", "text": quote, "conversation": c, "quadrant": "says"})
+        if c.questions:
+            items.append(
+                {"kind": "question", "text": c.questions, "conversation": c, "quadrant": "says"}
+            )
+        if c.frustrations:
+            items.append(
+                {
+                    "kind": "frustration",
+                    "text": c.frustrations,
+                    "conversation": c,
+                    "quadrant": "pains",
+                }
+            )
+        if c.wins:
+            items.append({"kind": "win", "text": c.wins, "conversation": c, "quadrant": "gains"})
+    for e in Engagement.objects.filter(prospect_id=empathy_map.prospect_id).select_related("asset")[
+        :10
+    ]:
+        if e.why:
+            items.append({"kind": "engagement", "text": e.why, "engagement": e, "quadrant": "does"})
+    return items
+
+
+def board_context(request, empathy_map: EmpathyMap, **extra) -> dict:
+    entries = list(
+        empathy_map.entries.select_related("evidence_conversation", "evidence_engagement")
+        .prefetch_related("comments__author")
+    )  # fmt: skip
+    by_quadrant = {q: [e for e in entries if e.quadrant == q] for q in Quadrant.values}
+    checklist = services.checklist(empathy_map, entries)
+    return {
+        "map": empathy_map,
+        "layout": [[(q, Quadrant(q).label, by_quadrant[q]) for q in row] for row in BOARD_LAYOUT],
+        "below": [(q, Quadrant(q).label, by_quadrant[q]) for q in ("pains", "gains")],
+        "checklist": checklist,
+        "progress": round(100 * sum(i["done"] for i in checklist) / len(checklist)),
+        "evidence": evidence_for(empathy_map),
+        "can_edit": may_edit(request.user, empathy_map.owner_id) and empathy_map.is_editable,
+        "is_author": request.user.pk == empathy_map.owner_id,
+        "map_comments": [
+            c for c in empathy_map.comments.select_related("author") if c.entry_id is None
+        ],
+        "quadrants": Quadrant.choices,
+        **extra,
+    }
+
+
+def board_response(request, empathy_map: EmpathyMap, error: str = ""):
+    if request.htmx:
+        context = board_context(request, empathy_map, error=error)
+        return render(request, "empathy_maps/board.html#board", context)
+    if error:
+        messages.error(request, error)
+    return redirect(empathy_map)
+
+
+@login_required
+def map_list(request):
+    maps = (
+        EmpathyMap.objects.visible_to(request.user)
+        .select_related("prospect", "persona", "owner")
+        .order_by("-updated_at")[:100]
+    )
+    return render(request, "empathy_maps/map_list.html", {"maps": maps})
+
+
+@login_required
+def prospect_map(request, prospect_pk: int):
+    prospect = get_for(request.user, Prospect.objects.all(), pk=prospect_pk)
+    empathy_map = services.map_for_prospect(prospect=prospect, author=request.user)
+    return redirect(empathy_map)
+
+
+@login_required
+def board(request, pk: int):
+    empathy_map = map_for(request, pk)
+    template = "empathy_maps/board.html"
+    if request.htmx:
+        template += "#board"
+    return render(request, template, board_context(request, empathy_map))
+
+
+def _act(request, pk: int, action) -> HttpResponse:
+    empathy_map = map_for(request, pk, edit=True)
+    try:
+        action(empathy_map)
+    except ValidationError as exc:
+        return board_response(request, empathy_map, error=" ".join(exc.messages))
+    empathy_map.refresh_from_db()
+    return board_response(request, empathy_map)
+
+
+def _entry(empathy_map: EmpathyMap, entry_pk: int) -> Entry:
+    entry = empathy_map.entries.filter(pk=entry_pk).first()
+    if entry is None:
+        raise Http404
+    return entry
+
+
+@login_required
+@require_POST
+def entry_create(request, pk: int):
+    def add(empathy_map):
+        conversation = engagement = None
+        if request.POST.get("conversation"):
+            conversation = get_for(
+                request.user, Conversation.objects.all(), pk=_int(request.POST["conversation"])
+            )
+        if request.POST.get("engagement"):
+            engagement = get_for(
+                request.user, Engagement.objects.all(), pk=_int(request.POST["engagement"])
+            )
+        services.entry_add(
+            empathy_map=empathy_map, quadrant=request.POST.get("quadrant", ""),
+            text=request.POST.get("text", ""), by=request.user, conversation=conversation,
+            engagement=engagement, quote=request.POST.get("quote", ""),
+        )  # fmt: skip
+
+    return _act(request, pk, add)
+
+
+def _int(value: str) -> int:
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+@login_required
+@require_POST
+def entry_update(request, pk: int, entry_pk: int):
+    return _act(request, pk, lambda m: services.entry_update(
+        entry=_entry(m, entry_pk), text=request.POST.get("text", ""),
+        quadrant=request.POST.get("quadrant", ""),
+    ))  # fmt: skip
+
+
+@login_required
+@require_POST
+def entry_move(request, pk: int, entry_pk: int, direction: str):
+    if direction not in ("up", "down"):
+        raise Http404
+    return _act(
+        request, pk, lambda m: services.entry_move(entry=_entry(m, entry_pk), direction=direction)
+    )
+
+
+@login_required
+@require_POST
+def entry_delete(request, pk: int, entry_pk: int):
+    return _act(request, pk, lambda m: services.entry_delete(entry=_entry(m, entry_pk)))
+
+
+@login_required
+@require_POST
+def goal_update(request, pk: int):
+    def save(empathy_map):
+        if empathy_map.status == MapStatus.SUBMITTED:
+            raise ValidationError(
+                "This map is with your manager for review; it can change again after."
+            )
+        empathy_map.goal = request.POST.get("goal", "").strip()[:2000]
+        empathy_map.success = request.POST.get("success", "").strip()[:2000]
+        empathy_map.save(update_fields=["goal", "success"])
+        services._reopen(empathy_map)
+
+    return _act(request, pk, save)
+
+
+@login_required
+@require_POST
+def submit(request, pk: int):
+    empathy_map = map_for(request, pk, edit=True)
+    try:
+        version = services.map_submit(empathy_map=empathy_map, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        gaps = (
+            f" with {len(version.gaps)} gap{'s' if len(version.gaps) != 1 else ''} listed"
+            if version.gaps
+            else ""
+        )
+        messages.success(request, f"Version {version.number} submitted for review{gaps}.")
+    return redirect(empathy_map)
+
+
+@role_required(Role.MANAGER, Role.ADMIN)
+def review_queue(request):
+    maps = (
+        EmpathyMap.objects.visible_to(request.user)
+        .filter(status=MapStatus.SUBMITTED)
+        .exclude(owner=request.user)
+        .select_related("prospect", "persona", "owner")
+        .order_by("updated_at")
+    )
+    return render(request, "empathy_maps/review_queue.html", {"maps": maps})
+
+
+@role_required(Role.MANAGER, Role.ADMIN)
+def review(request, pk: int):
+    empathy_map = map_for(request, pk)
+    if request.method == "POST":
+        entry_comments = {
+            int(key.removeprefix("entry-")): value
+            for key, value in request.POST.items()
+            if key.startswith("entry-") and key.removeprefix("entry-").isdigit()
+        }
+        try:
+            services.map_review(
+                empathy_map=empathy_map, reviewer=request.user,
+                approve=request.POST.get("decision") == "approve",
+                comment=request.POST.get("comment", ""), entry_comments=entry_comments,
+            )  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                f"The map of {empathy_map.subject} is {empathy_map.get_status_display().lower()}.",
+            )
+            return redirect("empathy_maps:review_queue")
+    current = services.snapshot(empathy_map)
+    version = empathy_map.versions.first()
+    context = {
+        "map": empathy_map,
+        "version": version,
+        "entries": list(empathy_map.entries.all()),
+        "changes": services.changes_since_approved(empathy_map, current),
+        "can_review": services.can_review(request.user, empathy_map)
+        and empathy_map.status == MapStatus.SUBMITTED,
+    }
+    return render(request, "empathy_maps/review.html", context)
+
+
+@login_required
+def history(request, pk: int):
+    empathy_map = map_for(request, pk)
+    versions = empathy_map.versions.select_related("submitted_by", "reviewed_by")
+    return render(request, "empathy_maps/history.html", {"map": empathy_map, "versions": versions})
+
+
+@login_required
+def export_markdown(request, pk: int):
+    empathy_map = map_for(request, pk)
+    text = render_to_string("empathy_maps/export.md", board_context(request, empathy_map))
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="empathy-map-{empathy_map.pk}.md"'
+    return response
