@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from concierge.models import Notification
@@ -207,10 +210,23 @@ def map_submit(*, empathy_map: EmpathyMap, by: User) -> MapVersion:
             gaps=gaps, submitted_by=by,
         )  # fmt: skip
         for reviewer in reviewers_of(empathy_map):
-            Notification.objects.create(
-                user=reviewer, message=f"{by} submitted the empathy map of {empathy_map.subject}"
+            message = f"{by} submitted the empathy map of {empathy_map.subject}"
+            Notification.objects.create(user=reviewer, message=message)
+            _email_after_commit(
+                reviewer, message, reverse("empathy_maps:review", args=[empathy_map.pk])
             )
     return version
+
+
+def _email_after_commit(user: User, message: str, path: str) -> None:
+    if not user.email:
+        return
+    body = f"Hello {user.first_name or user.username},\n\n{message}.\n\n{settings.SITE_URL}{path}\n"
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=message, message=body, from_email=None, recipient_list=[user.email]
+        )
+    )
 
 
 def can_review(user: User, empathy_map: EmpathyMap) -> bool:
@@ -254,10 +270,9 @@ def map_review(*, empathy_map: EmpathyMap, reviewer: User, approve: bool, commen
                     entry=entries[entry_id], text=text.strip(),
                 )  # fmt: skip
         verdict = "approved" if approve else "returned for more depth"
-        Notification.objects.create(
-            user=empathy_map.owner,
-            message=f"{reviewer} {verdict} the empathy map of {empathy_map.subject}",
-        )
+        message = f"{reviewer} {verdict} the empathy map of {empathy_map.subject}"
+        Notification.objects.create(user=empathy_map.owner, message=message)
+        _email_after_commit(empathy_map.owner, message, empathy_map.get_absolute_url())
     return version
 
 

@@ -14,6 +14,7 @@ from empathy_maps.models import EmpathyMap, Entry, MapStatus, Quadrant
 from prospects.models import Conversation, Engagement, Prospect
 
 BOARD_LAYOUT = [("says", "thinks"), ("does", "feels")]
+ORDER = {quadrant: index for index, quadrant in enumerate(Quadrant.values)}
 
 
 def map_for(request, pk: int, *, edit: bool = False) -> EmpathyMap:
@@ -261,7 +262,7 @@ def review(request, pk: int):
     context = {
         "map": empathy_map,
         "version": version,
-        "entries": list(empathy_map.entries.all()),
+        "entries": sorted(empathy_map.entries.all(), key=lambda e: (ORDER[e.quadrant], e.position)),
         "changes": services.changes_since_approved(empathy_map, current),
         "can_review": services.can_review(request.user, empathy_map)
         and empathy_map.status == MapStatus.SUBMITTED,

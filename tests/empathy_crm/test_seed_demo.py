@@ -32,6 +32,10 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
     assert Playbook.objects.count() == 4
     sam_tasks = ConciergeTask.objects.filter(assignee__username="sam")
     assert sam_tasks.filter(status="due").exists(), "the demo queue has something overdue"
+    from empathy_maps.models import EmpathyMap
+
+    states = set(EmpathyMap.objects.values_list("status", flat=True))
+    assert states == {"approved", "submitted", "returned", "draft"}
 
 
 def test_seed_demo_keeps_a_password_the_user_changed(db):

@@ -208,6 +208,20 @@ def test_review_shows_what_changed_since_the_last_approval(client, rep, manager,
     assert [(b["quadrant"], a["quadrant"]) for b, a in changes["moved"]] == [("thinks", "feels")]
 
 
+def test_author_and_manager_are_emailed(rep, manager, emap, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    services.entry_add(empathy_map=emap, quadrant="says", text="We need it before Q3", by=rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.map_submit(empathy_map=emap, by=rep)
+    assert mail.outbox[-1].to == [manager.email]
+    assert f"/empathy-maps/{emap.pk}/review/" in mail.outbox[-1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.map_review(empathy_map=emap, reviewer=manager, approve=False, comment="Feelings?")
+    assert mail.outbox[-1].to == [rep.email]
+    assert "returned for more depth" in mail.outbox[-1].subject
+
+
 def test_nobody_reviews_their_own_map_or_an_unsubmitted_one(rep, manager, emap):
     with pytest.raises(services.ValidationError, match="own map"):
         services.map_review(empathy_map=emap, reviewer=rep, approve=True)

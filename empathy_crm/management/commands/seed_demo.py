@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from concierge.demo import seed_concierge
+from empathy_maps.demo import seed_empathy_maps
 from people.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_people
 from prospects.demo import seed_prospects
 
@@ -18,6 +20,9 @@ class Command(BaseCommand):
             users = seed_people()
             seed_prospects(users)
             seed_concierge(users)
+        # Its services run their own transactions, and would email the demo people.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            seed_empathy_maps(users)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write("")
         self.stdout.write("  Open http://127.0.0.1:8000 and sign in as one of:")
