@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from empathy_maps import services
-from empathy_maps.models import EmpathyMap
+from empathy_maps.models import EmpathyMap, Persona
 from people.models import User
 from prospects.models import Prospect
 
@@ -54,6 +54,14 @@ def seed_empathy_maps(users: dict[str, User]) -> None:
     """Uses the services (each its own transaction), so call it outside an atomic block."""
     if EmpathyMap.objects.exists():
         return
+    persona = Persona.objects.create(
+        name="Operations leads carrying a rollout",
+        description="They own a change their team did not ask for, and fear another failed tool.",
+        owner=users["maria"],
+    )
+    EmpathyMap.objects.create(persona=persona, owner=users["maria"])
+    members = Prospect.objects.exclude(email__startswith="maya.").order_by("pk")[:12]
+    services.persona_members_add(persona=persona, prospects=Prospect.objects.filter(pk__in=members))
     for prefix, spec in MAPS.items():
         prospect = (
             Prospect.objects.select_related("owner").filter(email__startswith=prefix + "@").first()

@@ -301,3 +301,50 @@ def changes_since_approved(empathy_map: EmpathyMap, current: dict) -> dict | Non
         ],
         "goal_changed": approved.snapshot["goal"] != current["goal"],
     }
+
+
+# --- Personas -----------------------------------------------------------------------------
+
+
+def persona_members_add(*, persona, prospects) -> int:
+    """Link prospects (a queryset the caller already scoped) to a persona; returns how many."""
+    through = persona.members.through
+    existing = set(persona.members.values_list("pk", flat=True))
+    new = [through(persona_id=persona.pk, prospect_id=pk)
+           for pk in prospects.values_list("pk", flat=True) if pk not in existing]  # fmt: skip
+    through.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
+    return len(new)
+
+
+def persona_entries(persona, *, per_quadrant: int = 8) -> dict[str, list[dict]]:
+    """Members' map entries grouped by quadrant and wording, with how many people say so."""
+    from django.db.models import Count
+    from django.db.models.functions import Lower
+
+    rows = (
+        Entry.objects.filter(map__prospect__personas=persona)
+        .annotate(wording=Lower("text"))
+        .values("quadrant", "wording")
+        .annotate(people=Count("map__prospect", distinct=True), example=Max("text"))
+        .order_by("quadrant", "-people", "wording")
+    )
+    grouped: dict[str, list[dict]] = {q: [] for q in Quadrant.values}
+    for row in rows:
+        if len(grouped[row["quadrant"]]) < per_quadrant:
+            grouped[row["quadrant"]].append(row)
+    return grouped
+
+
+def persona_common(persona, field: str, *, limit: int = 8) -> list[dict]:
+    """The members' most common questions (or frustrations), with how many people share each."""
+    from django.db.models import Count
+    from django.db.models.functions import Lower
+
+    return list(
+        Conversation.objects.filter(prospect__personas=persona)
+        .exclude(**{field: ""})
+        .annotate(wording=Lower(field))
+        .values("wording")
+        .annotate(people=Count("prospect", distinct=True), example=Max(field))
+        .order_by("-people", "wording")[:limit]
+    )

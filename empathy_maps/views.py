@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -10,11 +11,14 @@ from django.views.decorators.http import require_POST
 
 from empathy_crm.access import Role, get_for, may_edit, role_required
 from empathy_maps import services
-from empathy_maps.models import EmpathyMap, Entry, MapStatus, Quadrant
+from empathy_maps.models import EmpathyMap, Entry, MapStatus, Persona, Quadrant
+from prospects.forms import ProspectFilterForm
 from prospects.models import Conversation, Engagement, Prospect
+from prospects.views import owners_in_scope
 
 BOARD_LAYOUT = [("says", "thinks"), ("does", "feels")]
 ORDER = {quadrant: index for index, quadrant in enumerate(Quadrant.values)}
+MAX_PERSONA_ADD = 20_000
 
 
 def map_for(request, pk: int, *, edit: bool = False) -> EmpathyMap:
@@ -284,3 +288,73 @@ def export_markdown(request, pk: int):
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="empathy-map-{empathy_map.pk}.md"'
     return response
+
+
+# --- Personas -----------------------------------------------------------------------------
+
+
+@login_required
+def persona_list(request):
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()[:120]
+        if not name:
+            messages.error(
+                request, "Give the persona a name, e.g. “Operations leads in logistics”."
+            )
+        else:
+            persona = Persona.objects.create(
+                name=name,
+                description=request.POST.get("description", "").strip(),
+                owner=request.user,
+            )
+            EmpathyMap.objects.create(persona=persona, owner=request.user)
+            return redirect("empathy_maps:persona_detail", pk=persona.pk)
+    personas = (
+        Persona.objects.visible_to(request.user)
+        .select_related("owner")
+        .annotate(member_count=Count("members"))
+    )
+    return render(request, "empathy_maps/persona_list.html", {"personas": personas})
+
+
+@login_required
+def persona_detail(request, pk: int):
+    persona = get_for(request.user, Persona.objects.select_related("owner", "empathy_map"), pk=pk)
+    members = persona.members.count()
+    grouped = services.persona_entries(persona)
+    context = {
+        "persona": persona,
+        "member_count": members,
+        "members": persona.members.select_related("account").order_by("last_name", "first_name")[
+            :12
+        ],
+        "grouped": [(q, label, grouped[q]) for q, label in Quadrant.choices],
+        "filters": ProspectFilterForm(
+            initial={"owner": "all"}, user=request.user, owners=owners_in_scope(request.user)
+        ),
+        "questions": services.persona_common(persona, "questions"),
+        "frustrations": services.persona_common(persona, "frustrations"),
+        "can_edit": may_edit(request.user, persona.owner_id),
+    }
+    return render(request, "empathy_maps/persona_detail.html", context)
+
+
+@login_required
+@require_POST
+def persona_members(request, pk: int):
+    """Add members by email, or everyone matching a prospect-list filter (the list's query)."""
+    persona = get_for(request.user, Persona.objects.all(), edit=True, pk=pk)
+    visible = Prospect.objects.visible_to(request.user)
+    if request.POST.get("emails"):
+        emails = [
+            e.strip().lower() for e in request.POST["emails"].replace(",", " ").split() if e.strip()
+        ]
+        chosen = visible.filter(email__lower__in=emails)
+    else:
+        form = ProspectFilterForm(
+            request.POST, user=request.user, owners=owners_in_scope(request.user)
+        )
+        chosen = form.filter(visible)
+    added = services.persona_members_add(persona=persona, prospects=chosen[:MAX_PERSONA_ADD])
+    messages.success(request, f"Added {added} prospect{'s' if added != 1 else ''} to {persona}.")
+    return redirect("empathy_maps:persona_detail", pk=persona.pk)

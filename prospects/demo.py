@@ -53,6 +53,8 @@ ACCOUNTS = [
              "America/New_York", "What will this cost my team in maintenance?"),
             ("Tom", "Becker", "Dispatcher", "user", "curious", "exploring", "sam",
              "America/Chicago", ""),
+            ("Priya", "Shah", "Operations Analyst", "influencer", "eager", "building_case", "sam",
+             "America/Chicago", "Can we see late shipments by depot?"),
         ],
     },
     {
@@ -79,6 +81,8 @@ ACCOUNTS = [
              "Europe/Berlin", "How do others forecast with small, messy data?"),
             ("Annika", "Vogel", "Controller", "skeptic", "hesitant", "exploring", "lucas",
              "Europe/Berlin", "How long until it pays for itself?"),
+            ("Lena", "Brandt", "Service Planner", "user", "curious", "exploring", "lucas",
+             "Europe/Berlin", "How do others forecast with small, messy data?"),
         ],
     },
     {
@@ -88,6 +92,8 @@ ACCOUNTS = [
         "people": [
             ("Maya", "Fernandez", "Founder", "decision_maker", "eager", "customer", "priya",
              "America/Los_Angeles", ""),
+            ("Omar", "Haddad", "Studio Manager", "user", "curious", "customer", "priya",
+             "America/Los_Angeles", "How do we onboard freelancers faster?"),
         ],
     },
 ]  # fmt: skip

@@ -28,7 +28,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
     from concierge.models import ConciergeTask, Playbook
     from prospects.models import Conversation, Prospect
 
-    assert Prospect.objects.count() == 10 and Conversation.objects.exists()
+    assert Prospect.objects.count() == 13 and Conversation.objects.exists()
     assert Playbook.objects.count() == 4
     sam_tasks = ConciergeTask.objects.filter(assignee__username="sam")
     assert sam_tasks.filter(status="due").exists(), "the demo queue has something overdue"
@@ -36,6 +36,9 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
 
     states = set(EmpathyMap.objects.values_list("status", flat=True))
     assert states == {"approved", "submitted", "returned", "draft"}
+    from empathy_maps.models import Persona
+
+    assert Persona.objects.get().members.count() == 12
 
 
 def test_seed_demo_keeps_a_password_the_user_changed(db):
