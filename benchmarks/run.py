@@ -169,7 +169,8 @@ def main() -> None:
     from benchmarks.targets import FLOOR, JOBS, PAGES, context
 
     ctx = context()
-    cookies = {role: session_cookie(ctx[role]) for role in ("rep", "busy_rep", "manager", "admin")}
+    roles = ("rep", "busy_rep", "manager", "admin", "map_owner", "map_manager")
+    cookies = {role: session_cookie(ctx[role]) for role in roles}
     server = start_server(env, args.workers)
     results: list[dict] = []
     try:

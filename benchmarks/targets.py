@@ -52,6 +52,11 @@ PAGES: list[Page] = [
     Page("account page (rep)", "rep", lambda ctx: f"/prospects/accounts/{ctx['account']}/"),
     Page("follow-up queue (rep)", "rep", lambda ctx: "/concierge/"),
     Page("follow-up queue (rep, busy)", "busy_rep", lambda ctx: "/concierge/"),
+    Page("empathy map board (rep)", "map_owner", lambda ctx: f"/empathy-maps/{ctx['map']}/"),
+    Page("empathy map review (manager)", "map_manager",
+         lambda ctx: f"/empathy-maps/{ctx['map']}/review/"),
+    Page("persona map, 10k members (manager)", "manager",
+         lambda ctx: f"/empathy-maps/personas/{ctx['persona']}/"),
 ]  # fmt: skip
 
 
@@ -244,7 +249,18 @@ def context() -> dict:
         ConciergeTask.objects.filter(status="scheduled").values("assignee_id")
         .annotate(n=Count("pk")).order_by("-n").first()
     )  # fmt: skip
+    from empathy_maps.models import EmpathyMap, Persona
+
+    submitted = (
+        EmpathyMap.objects.filter(status="submitted", prospect__isnull=False)
+        .select_related("owner__team")
+        .first()
+    )
     return {
+        "map": submitted.pk,
+        "map_owner": submitted.owner,
+        "map_manager": User.objects.get(pk=submitted.owner.team.manager_id),
+        "persona": Persona.objects.values_list("pk", flat=True).first(),
         "busy_rep": User.objects.get(pk=busy["assignee_id"]) if busy else rep,
         "rep": rep,
         "manager": manager,
