@@ -89,6 +89,14 @@ def entry_add(*, empathy_map: EmpathyMap, quadrant: str, text: str, by: User,
     return entry
 
 
+def goal_set(*, empathy_map: EmpathyMap, goal: str, success: str) -> None:
+    _editable(empathy_map)
+    empathy_map.goal, empathy_map.success = goal.strip()[:2000], success.strip()[:2000]
+    with transaction.atomic(durable=True):
+        empathy_map.save(update_fields=["goal", "success"])
+        _reopen(empathy_map)
+
+
 def entry_update(*, entry: Entry, text: str, quadrant: str) -> Entry:
     _editable(entry.map)
     if quadrant not in Quadrant.values:

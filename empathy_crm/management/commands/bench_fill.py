@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from concierge.bench import fill_concierge
+from empathy_maps.bench import fill_empathy_maps
 from people.bench import fill_people
 from people.models import User
 from prospects.bench import fill_prospects
@@ -40,6 +41,7 @@ class Command(BaseCommand):
                 "follow-ups",
                 lambda: fill_concierge(tasks=options["tasks"], due=options["due_tasks"]),
             ),
+            ("empathy maps", fill_empathy_maps),
         ]
         for name, step in steps:
             started = time.perf_counter()
