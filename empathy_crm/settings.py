@@ -221,6 +221,7 @@ CELERY_BEAT_SCHEDULE = {
     "no-touch-scan": {"task": "concierge.no_touch_scan", "schedule": 60.0 * 60},
     # Every 15 minutes: each rep gets the digest in the hour DIGEST_HOUR of their time zone.
     "daily-digests": {"task": "concierge.digests_send", "schedule": 60.0 * 15},
+    "recount-personas": {"task": "empathy_maps.personas_recount", "schedule": 60.0 * 15},
 }
 
 # --- Concierge follow-ups ----------------------------------------------------------------

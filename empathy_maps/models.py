@@ -46,6 +46,10 @@ class Persona(models.Model):
     )
     members = models.ManyToManyField("prospects.Prospect", related_name="personas", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    #: What the members have in common, counted by a Celery task (services.persona_recount):
+    #: aggregating thousands of members' maps and conversations is too slow for a page view.
+    insight = models.JSONField(default=dict, blank=True)
+    insight_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

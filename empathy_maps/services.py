@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -9,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from concierge.models import Notification
 from empathy_crm.access import Role
@@ -315,13 +318,44 @@ def changes_since_approved(empathy_map: EmpathyMap, current: dict) -> dict | Non
 
 
 def persona_members_add(*, persona, prospects) -> int:
-    """Link prospects (a queryset the caller already scoped) to a persona; returns how many."""
+    """Link prospects (a queryset the caller already scoped) to a persona; returns how many.
+    The persona's counts are recounted in the background once this commits."""
     through = persona.members.through
     existing = set(persona.members.values_list("pk", flat=True))
     new = [through(persona_id=persona.pk, prospect_id=pk)
            for pk in prospects.values_list("pk", flat=True) if pk not in existing]  # fmt: skip
-    through.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
+    with transaction.atomic():
+        through.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
+        persona_recount_later(persona.pk)
     return len(new)
+
+
+def persona_recount_later(persona_id: int) -> None:
+    from empathy_maps.tasks import persona_recount as task
+
+    def enqueue():
+        # If the broker is down, beat recounts every persona within 15 minutes anyway.
+        with contextlib.suppress(BrokerError, OSError):
+            task.apply_async(args=[persona_id], retry=True, retry_policy={"max_retries": 1})
+
+    transaction.on_commit(enqueue)
+
+
+def _counted(rows) -> list[dict]:
+    return [{"example": row["example"], "people": row["people"]} for row in rows]
+
+
+def persona_recount(persona) -> dict:
+    """Count what the members have in common and keep it on the persona."""
+    insight = {
+        "members": persona.members.count(),
+        "entries": {q: _counted(rows) for q, rows in persona_entries(persona).items()},
+        "questions": _counted(persona_common(persona, "questions")),
+        "frustrations": _counted(persona_common(persona, "frustrations")),
+    }
+    persona.insight, persona.insight_at = insight, timezone.now()
+    persona.save(update_fields=["insight", "insight_at"])
+    return insight
 
 
 def persona_entries(persona, *, per_quadrant: int = 8) -> dict[str, list[dict]]:

@@ -320,20 +320,24 @@ def persona_list(request):
 @login_required
 def persona_detail(request, pk: int):
     persona = get_for(request.user, Persona.objects.select_related("owner", "empathy_map"), pk=pk)
-    members = persona.members.count()
-    grouped = services.persona_entries(persona)
+    if request.method == "POST":  # "Recount now"
+        services.persona_recount_later(persona.pk)
+        messages.success(request, "Recounting in the background; reload in a moment.")
+        return redirect("empathy_maps:persona_detail", pk=persona.pk)
+    insight = persona.insight if persona.insight_at else services.persona_recount(persona)
+    entries = insight.get("entries", {})
     context = {
         "persona": persona,
-        "member_count": members,
+        "member_count": insight.get("members", 0),
         "members": persona.members.select_related("account").order_by("last_name", "first_name")[
             :12
         ],
-        "grouped": [(q, label, grouped[q]) for q, label in Quadrant.choices],
+        "grouped": [(q, label, entries.get(q, [])) for q, label in Quadrant.choices],
+        "questions": insight.get("questions", []),
+        "frustrations": insight.get("frustrations", []),
         "filters": ProspectFilterForm(
             initial={"owner": "all"}, user=request.user, owners=owners_in_scope(request.user)
         ),
-        "questions": services.persona_common(persona, "questions"),
-        "frustrations": services.persona_common(persona, "frustrations"),
         "can_edit": may_edit(request.user, persona.owner_id),
     }
     return render(request, "empathy_maps/persona_detail.html", context)
