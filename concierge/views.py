@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
@@ -100,10 +101,24 @@ def teammates(user: User):
     return User.objects.filter(pk__in=user.scope_member_ids, is_active=True).exclude(pk=user.pk)
 
 
+def options_html(choices) -> str:
+    """<option>s rendered once per request; every row of the queue reuses them."""
+    return format_html_join("", '<option value="{}">{}</option>', choices)
+
+
+def row_options(user: User) -> dict:
+    people = list(teammates(user))
+    return {
+        "reassign_to": people,
+        "teammate_options": options_html((person.pk, str(person)) for person in people),
+        "outcome_options": options_html(OUTCOME_CHOICES),
+    }
+
+
 @login_required
 def queue(request):
     context = queue_sections(request.user, show_all=request.GET.get("all", ""))
-    context["reassign_to"] = list(teammates(request.user))
+    context.update(row_options(request.user))
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
     context["news"] = list(unread.order_by("-created_at")[:5])
     if context["news"]:
@@ -128,9 +143,15 @@ def respond(request, task: ConciergeTask, form=None, action: str = "", message: 
         elif message:
             messages.success(request, message)
         return redirect("concierge:queue")
-    context = {"task": task, "form": form, "action": action, "message": message,
-               "reassign_to": list(teammates(request.user)), "oob_badge": True,
-               "outcomes": OUTCOME_CHOICES}  # fmt: skip
+    context = {
+        "task": task,
+        "form": form,
+        "action": action,
+        "message": message,
+        "oob_badge": True,
+        "outcomes": OUTCOME_CHOICES,
+        **row_options(request.user),
+    }
     return render(request, "concierge/task_response.html", context)
 
 
