@@ -113,10 +113,6 @@ class EmpathyMap(models.Model):
     def is_editable(self) -> bool:
         return self.status in (MapStatus.DRAFT, MapStatus.RETURNED, MapStatus.APPROVED)
 
-    def touch(self) -> None:
-        self.updated_at = timezone.now()
-        self.save(update_fields=["updated_at"])
-
 
 class Entry(models.Model):
     map = models.ForeignKey(EmpathyMap, on_delete=models.CASCADE, related_name="entries")

@@ -206,15 +206,13 @@ def inbound_engagement_record(
             return earlier.response_body, True
     try:
         with transaction.atomic(durable=True):
-            body, engagement_id, created = _inbound_write(form_source, data, payload)
+            body, engagement, created = _inbound_write(form_source, data, payload)
             if idempotency_key:
                 InboundDelivery.objects.create(
                     form_source=form_source, idempotency_key=idempotency_key, response_body=body
                 )
             signals.engagement_recorded.send(
-                Engagement,
-                engagement=Engagement.objects.select_related("prospect").get(pk=engagement_id),
-                prospect_created=created,
+                Engagement, engagement=engagement, prospect_created=created
             )
     except IntegrityError:
         # Two deliveries with the same key raced; the other one won and holds the answer.
@@ -227,7 +225,9 @@ def inbound_engagement_record(
     return body, False
 
 
-def _inbound_write(form_source: FormSource, data: dict, payload: dict) -> tuple[dict, int, bool]:
+def _inbound_write(
+    form_source: FormSource, data: dict, payload: dict
+) -> tuple[dict, Engagement, bool]:
     source = FormSource.objects.select_for_update().get(pk=form_source.pk)
     email = data["email"].strip().lower()
     prospect = Prospect.objects.select_for_update().filter(email__lower=email).first()
@@ -287,7 +287,7 @@ def _inbound_write(form_source: FormSource, data: dict, payload: dict) -> tuple[
         "asset_id": asset.pk if asset else None,
         "owner": prospect.owner.username if prospect.owner_id else None,
     }
-    return body, engagement.pk, created
+    return body, engagement, created
 
 
 def engagement_record(

@@ -7,7 +7,7 @@ from itertools import chain
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +27,7 @@ from prospects.forms import (
     ProspectForm,
     ProspectQuickEditForm,
 )
-from prospects.models import Account, FormSource, Prospect, ProspectImport
+from prospects.models import Account, Conversation, FormSource, Prospect, ProspectImport
 
 PAGE_SIZE = 25
 
@@ -192,9 +192,8 @@ def prospect_update(request, pk: int):
 
 
 @login_required
+@require_POST
 def conversation_create(request, pk: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     prospect = get_for(
         request.user, Prospect.objects.select_related("account", "owner"), edit=True, pk=pk
     )
@@ -283,9 +282,11 @@ def account_detail(request, pk: int):
         .select_related("owner")
         .order_by("last_name", "first_name")
     )
-    conversations = account_conversations(request.user, account).select_related("prospect", "rep")[
-        :50
-    ]
+    conversations = (
+        Conversation.objects.visible_to(request.user)
+        .filter(prospect__account=account)
+        .select_related("prospect", "rep")[:50]
+    )
     context = {
         "account": account,
         "group": charts.buying_group_map(members),
@@ -295,13 +296,6 @@ def account_detail(request, pk: int):
         "can_edit": Account.objects.editable_by(request.user).filter(pk=account.pk).exists(),
     }
     return render(request, "prospects/account_detail.html", context)
-
-
-def account_conversations(user: User, account: Account):
-    from prospects.models import Conversation
-
-    visible = Prospect.objects.visible_to(user).filter(account=account).values("pk")
-    return Conversation.objects.filter(prospect__in=visible)
 
 
 @login_required

@@ -208,3 +208,9 @@ def test_opportunity_needs_a_close_date_when_won(client, rep, own_prospect):
     assert client.post(url, data).status_code == 302
     opportunity = own_prospect.opportunities.get()
     assert opportunity.account == own_prospect.account and opportunity.owner == rep
+
+
+def test_logging_a_conversation_only_accepts_post(client, rep, own_prospect):
+    client.force_login(rep)
+    url = reverse("prospects:conversation_create", args=[own_prospect.pk])
+    assert client.get(url).status_code == 405
