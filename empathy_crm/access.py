@@ -28,7 +28,7 @@ class Role(StrEnum):
     ADMIN = "Admin"
 
 
-_PRECEDENCE = (Role.ADMIN, Role.MANAGER, Role.REP)
+PRECEDENCE = (Role.ADMIN, Role.MANAGER, Role.REP)
 
 
 def role_of(user) -> Role | None:
@@ -37,8 +37,11 @@ def role_of(user) -> Role | None:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    names = {group.name for group in user.groups.all()}
-    return next((role for role in _PRECEDENCE if role in names), None)
+    if hasattr(user, "group_role"):  # loaded with the user (people.backends.with_role)
+        names = {user.group_role}
+    else:
+        names = {group.name for group in user.groups.all()}
+    return next((role for role in PRECEDENCE if role in names), None)
 
 
 class ScopedQuerySet(models.QuerySet):

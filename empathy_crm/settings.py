@@ -115,6 +115,28 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache and sessions -------------------------------------------------------------------
+# Redis in production (``CACHE_URL=redis://…``); a per-process memory cache otherwise.
+# With Redis, sessions are read from the cache and written through to the database, so a
+# signed-in request does not pay a database round trip for its session, and a cache flush
+# logs no one out. A per-process cache cannot hold sessions (a sign-out in one process would
+# not reach the others), so without Redis they stay in the database.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "empathy_crm.cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "empathy",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// or rediss:// URL, or unset.")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # --- People -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
@@ -122,7 +144,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "people.backends.UserWithRoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

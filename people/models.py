@@ -87,6 +87,8 @@ class User(AbstractUser):
     def scope_team_id(self) -> int | None:
         """The team whose records this user works with: the one they manage, else their own."""
         if self.role is Role.MANAGER:
+            if hasattr(self, "managed_team_id"):  # loaded with the user (people.backends)
+                return self.managed_team_id or self.team_id
             managed = Team.objects.filter(manager=self).values_list("pk", flat=True).first()
             return managed or self.team_id
         return self.team_id

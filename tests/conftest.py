@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from empathy_crm.access import Role
@@ -48,6 +49,20 @@ def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache, as its database starts empty (sessions are
+    cached; with CACHE_URL set the cache is a real Redis shared across tests)."""
+    cache.clear()
+
+
+@pytest.fixture
+def session_queries(settings) -> int:
+    """Queries a signed-in request spends on its session: none when sessions come from the
+    Redis cache (CACHE_URL, as in CI and production), one from the database otherwise."""
+    return 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 
 
 @pytest.fixture(autouse=True)

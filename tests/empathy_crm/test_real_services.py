@@ -21,3 +21,21 @@ def test_celery_broker_is_redis_when_configured():
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.skip("the broker is not Redis: set CELERY_BROKER_URL=redis://…")
     require_broker()
+
+
+def test_sessions_live_in_redis_when_configured(client, rep):
+    """With CACHE_URL set, a signed-in session is read from Redis, and one Redis client per
+    connection pool serves every call."""
+    from django.core.cache import caches
+
+    from empathy_crm.cache import RedisCache
+
+    cache = caches["default"]
+
+    if not isinstance(cache, RedisCache):
+        pytest.skip("the cache is not Redis: set CACHE_URL=redis://…")
+    client.force_login(rep)
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert cache.get(f"django.contrib.sessions.cached_db{session_key}") is not None
+    assert cache._cache.get_client() is cache._cache.get_client()
+    assert client.get("/").status_code == 200

@@ -65,6 +65,23 @@ def test_production_static_files_are_hashed_and_compressed(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("cache_url", "engine"),
+    [("", "backends.db"), ("redis://127.0.0.1:6379/2", "backends.cached_db")],
+)
+def test_sessions_are_cached_only_in_a_cache_every_process_shares(tmp_path, cache_url, engine):
+    """A sign-out must reach every web process: a per-process memory cache cannot hold
+    sessions, so they are cached only when CACHE_URL names a Redis."""
+    result = manage("diffsettings", "--all", env={"CACHE_URL": cache_url}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"SESSION_ENGINE = 'django.contrib.sessions.{engine}'" in result.stdout
+
+
+def test_a_cache_url_that_is_not_redis_is_a_startup_error(tmp_path):
+    result = manage("check", env={"CACHE_URL": "memcached://x:11211"}, tmp_path=tmp_path)
+    assert result.returncode != 0 and "CACHE_URL must be a redis://" in result.stderr
+
+
+@pytest.mark.parametrize(
     ("raw", "expected"), [("1", True), ("on", True), ("False", False), ("", True)]
 )
 def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
