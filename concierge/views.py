@@ -50,6 +50,14 @@ SECTION_TEXT = {
 }
 
 
+# What a queue row shows (the template's task-main); the action forms load on demand.
+ROW_FIELDS = (
+    "kind", "due_at", "status", "help_offered", "assignee_id",
+    "prospect__first_name", "prospect__last_name", "prospect__open_question",
+    "prospect__owner_id", "prospect__account__name",
+)  # fmt: skip
+
+
 def queue_sections(user: User, *, show_all: str = "") -> dict:
     """The user's open follow-ups: overdue, today and the next two weeks (their own day).
 
@@ -72,6 +80,7 @@ def queue_sections(user: User, *, show_all: str = "") -> dict:
         rows = list(
             mine.filter(window)
             .select_related("prospect", "prospect__account")
+            .only(*ROW_FIELDS)
             .order_by("due_at", "pk")[:limit]
         )
         context[key] = rows
@@ -118,7 +127,9 @@ def row_options(user: User) -> dict:
 @login_required
 def queue(request):
     context = queue_sections(request.user, show_all=request.GET.get("all", ""))
-    context.update(row_options(request.user))
+    # Rows carry links to their actions, not the forms: a form is loaded into its row when
+    # the rep opens it (task_detail), so a long queue stays light.
+    context["may_hand_over"] = teammates(request.user).exists()
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
     context["news"] = list(unread.order_by("-created_at")[:5])
     if context["news"]:
@@ -131,6 +142,26 @@ def task_for(request, pk: int) -> ConciergeTask:
         request.user, ConciergeTask.objects.select_related("prospect", "prospect__account"),
         edit=True, pk=pk,
     )  # fmt: skip
+
+
+ACTIONS = ("done", "snooze", "skip", "reassign")
+
+
+@login_required
+def task_detail(request, pk: int):
+    """One follow-up with its action forms, ``?action=`` opened. The queue swaps it into the
+    row when the rep opens an action; without JavaScript it is a page of its own."""
+    task = task_for(request, pk)
+    action = request.GET.get("action", "")
+    context = {
+        "task": task,
+        "action": action if action in ACTIONS else "",
+        "outcomes": OUTCOME_CHOICES,
+        **row_options(request.user),
+    }
+    if request.htmx:
+        return render(request, "concierge/queue.html#task-row", context)
+    return render(request, "concierge/task_detail.html", context)
 
 
 def respond(request, task: ConciergeTask, form=None, action: str = "", message: str = ""):

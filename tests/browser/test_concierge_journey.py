@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from concierge.models import ConciergeTask
-from tests.browser.test_sign_in_journey import sign_in
+from tests.browser.steps import follow, sign_in
 from tests.factories import ProspectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ def test_rep_schedules_a_next_step_and_completes_it_in_the_queue(page, rep, scre
     page.get_by_text("Logged. It's on the timeline.").wait_for()
     assert ConciergeTask.objects.filter(prospect=dana, kind="send_resource").exists()
 
-    page.get_by_role("link", name="Follow-ups").click()
+    follow(page, "Follow-ups")
     row = page.locator("li.task", has_text="Dana Whitfield")
     row.wait_for()
     assert "Send the dispatcher training checklist." in row.inner_text()
@@ -47,3 +47,47 @@ def test_rep_schedules_a_next_step_and_completes_it_in_the_queue(page, rep, scre
     page.get_by_text("Done: send a resource for Dana Whitfield.").wait_for()
     assert page.evaluate("window.__stillTheSamePage") is True, "the queue reloaded"
     assert ConciergeTask.objects.get(prospect=dana).status == "done"
+
+
+def test_rep_works_the_queue_from_the_keyboard(page, rep):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import ConciergeTaskFactory
+
+    now = timezone.now()
+    for n, name in enumerate(["Ada", "Ben", "Cleo"]):
+        ConciergeTaskFactory(prospect=ProspectFactory(owner=rep, first_name=name),
+                             kind="send_resource", due_at=now - timedelta(hours=3 - n))  # fmt: skip
+    sign_in(page, "rep")
+    follow(page, "Follow-ups")
+    page.get_by_text("Keyboard:").wait_for()  # shown once the keyboard script runs
+    focused = lambda: page.evaluate("document.activeElement.closest('li.task')?.innerText || ''")  # noqa: E731
+
+    page.keyboard.press("j")
+    assert "Ada" in focused()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert "Ben" in focused()
+
+    page.keyboard.press("d")  # the done form opens in Ben's row, focus in its first field
+    page.locator("li.task textarea:focus").wait_for()
+    page.keyboard.type("It saves me writing the plan.")
+    assert page.evaluate("document.activeElement.name") == "receivers_eye"
+    page.keyboard.press("Escape")  # back to the row, form closed
+    assert "Ben" in focused()
+    assert page.evaluate("document.activeElement.tagName") == "LI"
+
+    page.keyboard.press("x")  # skip, with the reason typed and Enter to send
+    page.locator("li.task input[name=reason]:focus").wait_for()
+    page.keyboard.type("They asked us to wait for their budget.")
+    page.keyboard.press("Enter")
+    page.get_by_text("Skipped. The reason is kept in its history.").wait_for()
+    ben = ConciergeTask.objects.get(prospect__first_name="Ben")
+    assert (ben.status, ben.skip_reason) == ("skipped", "They asked us to wait for their budget.")
+
+    page.wait_for_function("!document.querySelector('.htmx-settling, .htmx-request')")
+    page.keyboard.press("j")  # the next follow-up takes its place
+    assert "Cleo" in focused()
