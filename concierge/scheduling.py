@@ -99,8 +99,14 @@ def local_day_bounds(moment: datetime, tz: zoneinfo.ZoneInfo) -> tuple[datetime,
 
 
 def due_at_for(prospect, *, after: datetime | None = None, days: int = 0, hrs: int = 0,
-               exclude_task_id: int | None = None) -> datetime:  # fmt: skip
-    """The moment a new follow-up for ``prospect`` should fall due."""
+               exclude_task_id: int | None = None, busy_days: set[date] | None = None,
+               ) -> datetime:  # fmt: skip
+    """The moment a new follow-up for ``prospect`` should fall due.
+
+    One open touch a day: a day that already has one is skipped. ``busy_days`` (the
+    prospect's local dates that have one, kept up to date here) saves a query per day
+    when many follow-ups are scheduled together.
+    """
     from concierge.models import ConciergeTask
 
     tz = zone(prospect.timezone)
@@ -109,12 +115,18 @@ def due_at_for(prospect, *, after: datetime | None = None, days: int = 0, hrs: i
     due = add_working_time(max(after or now, now), tz, hours, days=days, hrs=hrs)
     for _ in range(60):
         start, end = local_day_bounds(due, tz)
-        busy = ConciergeTask.objects.open().filter(
-            prospect=prospect, due_at__gte=start, due_at__lt=end
-        )
-        if exclude_task_id:
-            busy = busy.exclude(pk=exclude_task_id)
-        if not busy.exists():
+        if busy_days is not None:
+            taken = due.astimezone(tz).date() in busy_days
+        else:
+            busy = ConciergeTask.objects.open().filter(
+                prospect=prospect, due_at__gte=start, due_at__lt=end
+            )
+            if exclude_task_id:
+                busy = busy.exclude(pk=exclude_task_id)
+            taken = busy.exists()
+        if not taken:
+            if busy_days is not None:
+                busy_days.add(due.astimezone(tz).date())
             return due
         due = next_working_moment(end, tz, hours)  # one open touch a day: try the next one
     return due

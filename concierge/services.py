@@ -35,6 +35,8 @@ from prospects.models import Prospect
 
 log = logging.getLogger(__name__)
 
+TRIGGER_BATCH = 500  # triggers expanded together when many are waiting
+
 
 # --- Triggers (an outbox in the caller's transaction) -------------------------------------
 
@@ -53,6 +55,31 @@ def trigger_record(*, trigger: str, prospect_id: int, source_key: str, context: 
     if created:
         transaction.on_commit(lambda: trigger_enqueue(event.pk))
     return event
+
+
+def triggers_record_many(*, trigger: str, events: list[tuple[int, str]]) -> int:
+    """``trigger_record`` for many (prospect id, source key) pairs, e.g. a CSV import's.
+
+    One insert for all of them; after commit, one message per batch of triggers (each
+    worker message also expands the ones waiting behind it). Returns how many were new.
+    """
+    if not events:
+        return 0
+    keys = [key for _, key in events]
+    TriggerEvent.objects.bulk_create(
+        [TriggerEvent(trigger=trigger, prospect_id=pk, source_key=key) for pk, key in events],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    ids: list[int] = []
+    for n in range(0, len(keys), 10_000):
+        ids += TriggerEvent.objects.filter(
+            trigger=trigger, source_key__in=keys[n : n + 10_000], processed_at__isnull=True
+        ).values_list("pk", flat=True)
+    ids.sort()
+    firsts = ids[::TRIGGER_BATCH]
+    transaction.on_commit(lambda: [trigger_enqueue(pk) for pk in firsts])
+    return len(ids)
 
 
 def trigger_enqueue(event_id: int) -> None:
@@ -80,75 +107,110 @@ def render_wording(template: str, prospect: Prospect) -> str:
         return template  # a stray brace in the wording: show it as written
 
 
-def playbooks_for(trigger: str, prospect: Prospect):
-    team_id = prospect.owner.team_id if prospect.owner_id else None
-    return (
-        Playbook.objects.filter(enabled=True, trigger=trigger)
-        .filter(Q(team__isnull=True) | Q(team_id=team_id))
-        .prefetch_related("steps")
-    )
+def followups_from_playbooks(events: list[TriggerEvent]) -> list[ConciergeTask]:
+    """Expand triggers into follow-ups, once per step (re-running one makes nothing new).
 
-
-def followups_from_playbooks(event: TriggerEvent) -> list[ConciergeTask]:
-    """Expand one trigger into follow-ups, once per step (re-running it makes nothing new)."""
-    prospect = (
-        Prospect.objects.select_related("owner", "account").filter(pk=event.prospect_id).first()
+    A batch reads its prospects, the enabled playbooks, the follow-ups already made and the
+    prospects' busy days in four queries, and writes the new follow-ups in one insert.
+    """
+    prospects = Prospect.objects.select_related("owner", "account").in_bulk(
+        {event.prospect_id for event in events}
     )
-    if prospect is None:
-        log.info("trigger %s: the prospect was deleted; nothing scheduled", event.pk)
-        return []
-    if prospect.do_not_contact:
-        log.info("trigger %s: %s is do-not-contact; nothing scheduled", event.pk, prospect)
-        return []
-    if prospect.owner_id is None:
-        log.info("trigger %s: %s has no owner; nothing scheduled", event.pk, prospect)
-        return []
+    playbooks = list(Playbook.objects.filter(enabled=True).prefetch_related("steps"))
+    made = set(
+        ConciergeTask.objects.filter(
+            prospect_id__in=prospects, source_key__in={event.source_key for event in events}
+        ).values_list("step_id", "prospect_id", "source_key")
+    )
+    busy_days: dict[int, set] = defaultdict(set)
+    horizon = timezone.now() - timedelta(days=1)
+    busy = ConciergeTask.objects.open().filter(prospect_id__in=prospects, due_at__gte=horizon)
+    for prospect_id, due in busy.values_list("prospect_id", "due_at"):
+        tz = scheduling.zone(prospects[prospect_id].timezone)
+        busy_days[prospect_id].add(due.astimezone(tz).date())
     created = []
-    for playbook in playbooks_for(event.trigger, prospect):
-        for step in playbook.steps.all():
-            if ConciergeTask.objects.filter(
-                step=step, prospect=prospect, source_key=event.source_key
-            ).exists():
+    for event in events:
+        prospect = prospects.get(event.prospect_id)
+        if prospect is None:
+            log.info("trigger %s: the prospect was deleted; nothing scheduled", event.pk)
+            continue
+        if prospect.do_not_contact:
+            log.info("trigger %s: %s is do-not-contact; nothing scheduled", event.pk, prospect)
+            continue
+        if prospect.owner_id is None:
+            log.info("trigger %s: %s has no owner; nothing scheduled", event.pk, prospect)
+            continue
+        team_id = prospect.owner.team_id
+        for playbook in playbooks:
+            if playbook.trigger != event.trigger or playbook.team_id not in (None, team_id):
                 continue
-            created.append(
-                ConciergeTask.objects.create(
-                    prospect=prospect,
-                    assignee=prospect.owner,
-                    kind=step.kind,
-                    step=step,
-                    source_key=event.source_key,
-                    help_offered=render_wording(step.wording, prospect),
-                    due_at=scheduling.due_at_for(
-                        prospect, after=event.created_at, days=step.delay_days, hrs=step.delay_hours
-                    ),
+            for step in playbook.steps.all():
+                key = (step.pk, prospect.pk, event.source_key)
+                if key in made:
+                    continue
+                made.add(key)
+                due_at = scheduling.due_at_for(
+                    prospect, after=event.created_at, days=step.delay_days, hrs=step.delay_hours,
+                    busy_days=busy_days[prospect.pk],
+                )  # fmt: skip
+                created.append(
+                    ConciergeTask(
+                        prospect=prospect,
+                        assignee=prospect.owner,
+                        kind=step.kind,
+                        step=step,
+                        source_key=event.source_key,
+                        help_offered=render_wording(step.wording, prospect),
+                        due_at=due_at,
+                    )
                 )
-            )
-    return created
+    return ConciergeTask.objects.bulk_create(created)
 
 
-def trigger_expand(event_id: int) -> int:
-    """Claim an unprocessed trigger (rows locked by another worker are skipped) and expand it."""
+def triggers_expand(event_ids) -> int:
+    """Claim unprocessed triggers (rows another worker holds are skipped) and expand them
+    together, in one transaction. Returns how many follow-ups were scheduled."""
     with transaction.atomic(durable=True):
-        event = (
+        events = list(
             TriggerEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, processed_at__isnull=True)
-            .first()
+            .filter(pk__in=list(event_ids), processed_at__isnull=True)
+            .order_by("pk")
         )
-        if event is None:
+        if not events:
             return 0
-        tasks = followups_from_playbooks(event)
-        event.processed_at = timezone.now()
-        event.save(update_fields=["processed_at"])
+        tasks = followups_from_playbooks(events)
+        TriggerEvent.objects.filter(pk__in=[event.pk for event in events]).update(
+            processed_at=timezone.now()
+        )
     return len(tasks)
 
 
-def triggers_sweep(*, older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> int:
-    """Expand triggers whose Celery message never arrived (broker down, worker lost)."""
+def trigger_expand(event_id: int, *, with_waiting: int = 0) -> int:
+    """Expand one trigger and, with ``with_waiting``, up to that many others still waiting:
+    a burst (a webinar's attendees arriving at once) is then expanded in a few batches, and
+    the messages for triggers already done find nothing left to do."""
+    ids = [event_id]
+    if with_waiting:
+        unprocessed = TriggerEvent.objects.filter(processed_at__isnull=True)
+        if not unprocessed.filter(pk=event_id).exists():
+            return 0  # already expanded, in a batch an earlier message took
+        waiting = unprocessed.exclude(pk=event_id)
+        ids += waiting.order_by("created_at").values_list("pk", flat=True)[:with_waiting]
+    return triggers_expand(ids)
+
+
+def triggers_sweep(
+    *, older_than: timedelta = timedelta(seconds=30), limit: int = 5000, batch: int = TRIGGER_BATCH
+) -> int:
+    """Expand triggers whose Celery message never arrived (broker down, worker lost), a
+    batch at a time."""
     cutoff = timezone.now() - older_than
-    ids = TriggerEvent.objects.filter(
-        processed_at__isnull=True, created_at__lte=cutoff
-    ).values_list("pk", flat=True)[:limit]
-    return sum(trigger_expand(pk) for pk in list(ids))
+    ids = list(
+        TriggerEvent.objects.filter(processed_at__isnull=True, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(triggers_expand(ids[n : n + batch]) for n in range(0, len(ids), batch))
 
 
 # --- What a conversation changes ----------------------------------------------------------

@@ -13,7 +13,7 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retri
 
 @shared_task(name="concierge.followups_expand", ignore_result=True, **RETRY)
 def followups_expand(trigger_event_id: int) -> None:
-    services.trigger_expand(trigger_event_id)
+    services.trigger_expand(trigger_event_id, with_waiting=services.TRIGGER_BATCH - 1)
 
 
 @shared_task(name="concierge.triggers_sweep", ignore_result=True, **RETRY)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from tests.factories import (
     ConversationFactory,
     PlaybookFactory,
     PlaybookStepFactory,
+    ProspectFactory,
 )
 
 
@@ -213,3 +215,69 @@ def test_the_sweep_expands_triggers_whose_message_was_lost(own_prospect, webinar
 def test_seed_like_conversations_do_not_need_playbooks(rep, own_prospect):
     ConversationFactory(prospect=own_prospect)
     assert not ConciergeTask.objects.exists()
+
+
+# --- Many triggers at once ----------------------------------------------------------------
+
+
+def engagement_events(prospects, run: str = "burst") -> list[int]:
+    return [
+        services.trigger_record(trigger=Trigger.NEW_ENGAGEMENT, prospect_id=p.pk,
+                                source_key=f"{run}:{p.pk}").pk
+        for p in prospects
+    ]  # fmt: skip
+
+
+def test_a_batch_of_triggers_is_expanded_in_constant_queries(rep, webinar_playbook,
+                                                             django_assert_num_queries):  # fmt: skip
+    small = engagement_events(ProspectFactory.create_batch(2, owner=rep), "small")
+    large = engagement_events(ProspectFactory.create_batch(25, owner=rep), "large")
+    # claim, prospects, playbooks, their steps, follow-ups made, busy days, insert, mark
+    # done; and the savepoint around them (the test's own transaction turns BEGIN into one)
+    with django_assert_num_queries(10):
+        assert services.triggers_expand(small) == 4
+    with django_assert_num_queries(10):
+        assert services.triggers_expand(large) == 50
+    assert ConciergeTask.objects.count() == 54
+
+
+def test_a_batch_keeps_one_open_touch_a_day_per_prospect(own_prospect, team):
+    playbook = PlaybookFactory(trigger=Trigger.NEW_ENGAGEMENT)
+    PlaybookStepFactory(playbook=playbook, order=1, delay_days=1, kind="answer_question")
+    ConciergeTaskFactory(prospect=own_prospect, due_at=timezone.now() + timedelta(days=1))
+    events = [
+        services.trigger_record(trigger=Trigger.NEW_ENGAGEMENT, prospect_id=own_prospect.pk,
+                                source_key=f"form:{n}").pk
+        for n in range(3)
+    ]  # fmt: skip
+    assert services.triggers_expand(events) == 3
+    tz = zoneinfo.ZoneInfo(own_prospect.timezone)
+    days = [
+        task.due_at.astimezone(tz).date()
+        for task in ConciergeTask.objects.open().filter(prospect=own_prospect)
+    ]
+    assert len(days) == 4 and len(set(days)) == 4, days
+
+
+def test_one_bad_prospect_does_not_stop_the_rest_of_a_batch(rep, webinar_playbook, caplog):
+    fine, blocked, gone = ProspectFactory.create_batch(3, owner=rep)
+    blocked.do_not_contact = True
+    blocked.save()
+    events = engagement_events([fine, blocked, gone])
+    gone.delete()  # its trigger goes with it
+    with caplog.at_level(logging.INFO, logger="concierge.services"):
+        assert services.triggers_expand(events) == 2
+    assert set(ConciergeTask.objects.values_list("prospect_id", flat=True)) == {fine.pk}
+    assert "is do-not-contact; nothing scheduled" in caplog.text
+    assert not TriggerEvent.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_a_workers_message_also_expands_the_triggers_waiting_behind_it(rep, webinar_playbook):
+    from concierge.tasks import followups_expand
+
+    first, *rest = engagement_events(ProspectFactory.create_batch(5, owner=rep))
+    followups_expand.run(first)
+    assert ConciergeTask.objects.count() == 10
+    assert not TriggerEvent.objects.filter(processed_at__isnull=True).exists()
+    followups_expand.run(rest[0])  # its own message arrives later: nothing is made twice
+    assert ConciergeTask.objects.count() == 10
