@@ -3,6 +3,9 @@ playbooks are expanded by a Celery task (see services.trigger_record)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+from django.db.models import Count
 from django.dispatch import receiver
 
 from concierge import services
@@ -37,6 +40,26 @@ def engagement_recorded(sender, engagement, prospect_created: bool, **kwargs) ->
 @receiver(signals.prospect_added, dispatch_uid="concierge.prospect_added")
 def prospect_added(sender, prospect, **kwargs) -> None:
     _new_group_member(prospect)
+
+
+@receiver(signals.prospects_imported, dispatch_uid="concierge.prospects_imported")
+def prospects_imported(sender, prospects: list[Prospect], **kwargs) -> None:
+    """An import's people who joined a buying group that already had members before it (an
+    import that brings a whole new account's group brings no "new member" to anyone)."""
+    joined = Counter(p.account_id for p in prospects if p.account_id)
+    accounts = list(joined)
+    grown: set[int] = set()
+    for n in range(0, len(accounts), 10_000):
+        sizes = (
+            Prospect.objects.filter(account_id__in=accounts[n : n + 10_000])
+            .values("account_id").annotate(members=Count("pk"))
+            .values_list("account_id", "members")
+        )  # fmt: skip
+        grown |= {account for account, members in sizes if members > joined[account]}
+    services.triggers_record_many(
+        trigger=Trigger.NEW_GROUP_MEMBER,
+        events=[(p.pk, f"member:{p.pk}") for p in prospects if p.account_id in grown],
+    )
 
 
 @receiver(signals.conversation_logged, dispatch_uid="concierge.conversation")

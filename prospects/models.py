@@ -428,6 +428,7 @@ class ProspectImport(models.Model):
     """A CSV upload: previewed (dry run, nothing written), then run by a Celery task."""
 
     class Status(models.TextChoices):
+        PREVIEWING = "previewing", "Checking the file; nothing is saved"
         PREVIEWED = "previewed", "Checked, waiting for your confirmation"
         QUEUED = "queued", "Waiting for a worker"
         NOT_QUEUED = "not_queued", "Could not be queued"
@@ -451,7 +452,7 @@ class ProspectImport(models.Model):
     created_at = models.DateTimeField(default=now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    ACTIVE = (Status.QUEUED, Status.CHECKING, Status.SAVING)
+    ACTIVE = (Status.PREVIEWING, Status.QUEUED, Status.CHECKING, Status.SAVING)
 
     class Meta:
         ordering = ["-created_at"]
@@ -469,6 +470,8 @@ class ProspectImport(models.Model):
             return 100
         if not self.total_rows:
             return 0
+        if self.status == self.Status.PREVIEWING:
+            return min(99, int(100 * self.checked_rows / self.total_rows))
         # Checking is the long part; saving happens in one transaction at the end.
         return min(95, int(90 * self.checked_rows / self.total_rows))
 

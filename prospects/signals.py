@@ -13,3 +13,5 @@ engagement_recorded = Signal()
 conversation_logged = Signal()
 #: sent with ``prospect`` when someone adds a prospect by hand
 prospect_added = Signal()
+#: sent with ``prospects``, the list a CSV import just created (updates are not sent)
+prospects_imported = Signal()

@@ -375,7 +375,9 @@ def import_detail(request, pk: int):
 @require_POST
 def import_confirm(request, pk: int):
     job = get_object_or_404(ProspectImport, pk=pk, uploaded_by=request.user)
-    if job.errors:
+    if job.status == ProspectImport.Status.PREVIEWING:
+        messages.info(request, "The file is still being checked; confirm once the check is done.")
+    elif job.errors:
         messages.error(request, "Fix the rows listed below and upload the file again.")
     elif imports.import_enqueue(job):
         messages.success(request, "Import started. You can leave this page; it keeps going.")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -91,6 +93,35 @@ def test_import_creates_updates_and_never_duplicates(rep, teammate, manager):
     assert Prospect.objects.get(email="cy@gmail.com").account is None
 
 
+def test_imported_people_joining_a_known_buying_group_get_a_welcome_follow_up(
+    rep, django_capture_on_commit_callbacks
+):
+    from concierge import services as concierge
+    from concierge.models import ConciergeTask, Trigger, TriggerEvent
+    from tests.factories import PlaybookFactory, PlaybookStepFactory
+
+    playbook = PlaybookFactory(trigger=Trigger.NEW_GROUP_MEMBER)
+    PlaybookStepFactory(playbook=playbook, kind="make_introduction", delay_days=1)
+    ProspectFactory(owner=rep, email="ana@acme.example", account__name="Acme")
+    text = HEADER + (
+        "bo@acme.example,Bo,,Acme,,,,,,\n"  # joins Ana's group
+        "cy@newco.example,Cy,,Newco,,,,,,\n"  # a whole new group: no one joined anyone
+        "di@newco.example,Di,,Newco,,,,,,\n"
+        "ed@gmail.com,Ed,,,,,,,,\n"
+    )
+    job = imports.import_preview(user=rep, filename="a.csv", raw=text.encode())
+    job.mark(ProspectImport.Status.QUEUED)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        imports.import_run(job.pk)
+    bo = Prospect.objects.get(email="bo@acme.example")
+    assert list(TriggerEvent.objects.values_list("trigger", "prospect_id")) == [
+        (Trigger.NEW_GROUP_MEMBER, bo.pk)
+    ]
+    assert callbacks, "expansion is enqueued after the import commits"
+    assert concierge.triggers_sweep(older_than=timedelta(0)) == 1
+    assert ConciergeTask.objects.get().prospect == bo
+
+
 def test_rep_cannot_overwrite_another_teams_prospect(rep, outside_prospect):
     text = HEADER + f"{outside_prospect.email},Hijack,,,,,,,,\n"
     job = imports.import_preview(user=rep, filename="a.csv", raw=text.encode())
@@ -157,3 +188,40 @@ def test_a_large_file_imports_in_a_worker_with_progress(client, rep):
     assert "every 1s" not in fragment, "polling stops when the import is done"
     assert Prospect.objects.filter(owner=rep).count() == 3000
     assert Account.objects.count() == 300
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_large_files_check_runs_in_a_worker_with_progress(client, rep, monkeypatch):
+    require_broker()
+    purge_queue()
+    monkeypatch.setattr(imports, "PREVIEW_IN_REQUEST_ROWS", 100)
+    rows = "".join(f"person{n}@acme.example,Person,{n},Acme,,,,,,\n" for n in range(400))
+    rows += "not-an-email,Bad,,Acme,,,,,,\n"
+    client.force_login(rep)
+    page = upload(client, HEADER + rows)
+    job = ProspectImport.objects.get()
+    assert job.status == "previewing" and job.total_rows == 401
+    assert "Checking the file; nothing is saved" in page.text and 'role="progressbar"' in page.text
+    early = client.post(reverse("prospects:import_confirm", args=[job.pk]), follow=True)
+    assert "still being checked" in early.text
+    progress_url = reverse("prospects:import_detail", args=[job.pk])
+    with celery_worker(name="check"):
+        wait_for(lambda: ProspectImport.objects.get(pk=job.pk).status == "previewed", timeout=60,
+                 what="the check to finish")  # fmt: skip
+    job.refresh_from_db()
+    assert (job.created_count, len(job.errors), job.errors[0]["row"]) == (400, 1, 402)
+    fragment = client.get(progress_url, HTTP_HX_REQUEST="true").text
+    assert "<strong>400</strong> new prospects" in fragment
+    assert "Rows to fix" in fragment and "every 1s" not in fragment
+    assert not Prospect.objects.exists(), "a check writes nothing"
+
+
+def test_without_a_worker_a_large_file_is_checked_while_you_wait(
+    client, rep, unreachable_broker, monkeypatch
+):
+    monkeypatch.setattr(imports, "PREVIEW_IN_REQUEST_ROWS", 2)
+    client.force_login(rep)
+    upload(client, HEADER + "".join(f"p{n}@acme.example,P,{n},Acme,,,,,,\n" for n in range(5)))
+    job = ProspectImport.objects.get()
+    assert (job.status, job.created_count, job.errors) == ("previewed", 5, [])
