@@ -83,6 +83,14 @@ class ProspectFilterForm(forms.Form):
     def default_owner(self) -> str:
         return "me" if self.user.role is Role.REP else "all"
 
+    @property
+    def active_filters(self) -> int:
+        """How many filters beside the search narrow the list (the owner when not the default)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        owner = data.get("owner") or self.default_owner
+        narrowing = ("stage", "willingness", "trend", "stale", "open_question")
+        return (owner != self.default_owner) + sum(bool(data.get(name)) for name in narrowing)
+
     def filter(self, queryset):
         data = self.cleaned_data if self.is_valid() else {}
         owner = data.get("owner") or self.default_owner

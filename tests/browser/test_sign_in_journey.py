@@ -2,16 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD
+from tests.browser.steps import follow, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_rep_signs_in_sees_their_day_and_signs_out(page, rep, screenshot):
@@ -37,12 +30,51 @@ def test_wrong_password_keeps_the_rep_on_the_sign_in_form(page, rep):
     page.get_by_label("Username").fill("rep")
     page.get_by_label("Password").fill("not-my-password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Please enter a correct username and password").is_visible()
+    page.get_by_text("Please enter a correct username and password").wait_for()
+    assert page.get_by_label("Username").input_value() == "rep", "what was typed is kept"
 
 
 def test_admin_sees_the_administration_home(page, admin_user, team, screenshot):
     sign_in(page, "boss")
     page.get_by_role("heading", name="Administration").wait_for()
-    page.get_by_role("link", name="Teams").first.click()
+    follow(page, "Teams")
     page.get_by_role("link", name=team.name).wait_for()
     screenshot(page, "admin-teams")
+
+
+def test_the_navigation_fits_a_phone(page, rep):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "rep")
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    assert links.count() >= 5
+    for n in range(links.count()):
+        box = links.nth(n).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, links.nth(n).inner_text()
+        assert links.nth(n).is_visible()
+
+
+def test_on_a_phone_the_prospect_filters_fold_away_until_asked_for(page, rep):
+    from tests.factories import ProspectFactory
+
+    ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "rep")
+    page.goto("/prospects/")
+    assert page.get_by_label("Search").is_visible()
+    assert page.get_by_role("link", name="Dana Whitfield").is_visible()
+    assert page.get_by_role("columnheader", name="Open question").is_visible()
+    assert not page.get_by_role("columnheader", name="Owner").is_visible(), "no sideways scroll"
+    page.wait_for_function("!document.querySelector('details.filters-panel').open")
+    assert not page.get_by_label("Stage").is_visible()
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("Stage").select_option(label="Exploring")
+    page.wait_for_url("**stage=exploring**")
+    page.reload()
+    assert page.get_by_label("Stage").is_visible(), "with a filter on, the panel stays open"
+
+
+def test_on_a_wide_screen_the_prospect_filters_are_always_there(page, rep):
+    sign_in(page, "rep")
+    page.goto("/prospects/")
+    assert page.get_by_label("Stage").is_visible()
+    assert not page.get_by_text("Filters", exact=True).is_visible()

@@ -155,3 +155,14 @@ def test_export_neutralises_spreadsheet_formulas(client, rep):
     )
     assert row["first_name"] == '\'=HYPERLINK("http://evil")'
     assert row["title"] == "'@SUM(A1)"
+
+
+def test_the_filters_summary_counts_only_filters_that_narrow_the_list(client, rep, manager):
+    url = reverse("prospects:prospect_list")
+    client.force_login(rep)
+    assert "data-active" not in client.get(url, {"owner": "me", "q": "dana"}).text  # defaults
+    page = client.get(url, {"owner": "all", "stage": "exploring", "stale": "on"}).text
+    assert 'data-active="3"' in page and '<span class="count-badge">3</span>' in page
+    client.force_login(manager)  # a manager's default owner is the whole team
+    assert "data-active" not in client.get(url, {"owner": "all"}).text
+    assert 'data-active="1"' in client.get(url, {"owner": "me"}).text

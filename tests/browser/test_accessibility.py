@@ -1,0 +1,89 @@
+"""Every key screen, as each role sees it, passes axe-core's checks (WCAG 2.1 A/AA and
+axe's best practices): labels, contrast, landmarks, heading order, names of controls."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from empathy_maps import services as maps
+from empathy_maps.models import EmpathyMap, Persona
+from tests.browser.steps import sign_in
+from tests.factories import (
+    ConciergeTaskFactory,
+    ConversationFactory,
+    FormSourceFactory,
+    PlaybookFactory,
+    PlaybookStepFactory,
+    ProspectFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def screens(rep, teammate, manager, admin_user, team):
+    dana = ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield",
+                           open_question="How do we roll this out without a revolt?")  # fmt: skip
+    talk = ConversationFactory(prospect=dana, rep=rep, quotes="If dispatch hates it, it's dead.")
+    task = ConciergeTaskFactory(prospect=dana, kind="send_resource",
+                                due_at=timezone.now() - timedelta(hours=1))  # fmt: skip
+    board = maps.map_for_prospect(prospect=dana, author=rep)
+    maps.entry_add(empathy_map=board, quadrant="says", text="If dispatch hates it, it's dead.",
+                   by=rep, conversation=talk)  # fmt: skip
+    maps.entry_add(empathy_map=board, quadrant="feels", text="Afraid of another failure", by=rep)
+    maps.map_submit(empathy_map=board, by=rep)
+    persona = Persona.objects.create(name="Operations leads", owner=manager)
+    EmpathyMap.objects.create(persona=persona, owner=manager)
+    persona.members.add(dana)
+    playbook = PlaybookFactory(name="Answer within a working day")
+    PlaybookStepFactory(playbook=playbook)
+    FormSourceFactory(team=team)
+    return {
+        "rep": [
+            "/", "/concierge/", f"/concierge/tasks/{task.pk}/?action=done", "/prospects/",
+            dana.get_absolute_url(), f"{dana.get_absolute_url()}edit/",
+            dana.account.get_absolute_url(), "/prospects/accounts/", "/prospects/import/",
+            "/empathy-maps/", board.get_absolute_url(), f"{board.get_absolute_url()}history/",
+            "/concierge/calendar/", "/teams/mine/", "/accounts/password_change/",
+        ],
+        # a newcomer with nothing yet: the empty states
+        "teammate": ["/", "/concierge/", "/prospects/", "/empathy-maps/", "/prospects/accounts/?q=zz"],
+        "manager": [
+            "/", "/empathy-maps/reviews/", f"{board.get_absolute_url()}review/",
+            "/empathy-maps/personas/", f"/empathy-maps/personas/{persona.pk}/", "/prospects/",
+        ],
+        "boss": [
+            "/", "/teams/", f"/teams/{team.pk}/", "/concierge/playbooks/",
+            f"/concierge/playbooks/{playbook.pk}/", "/concierge/playbooks/new/",
+            "/prospects/form-sources/",
+        ],
+    }  # fmt: skip
+
+
+def test_sign_in_page_is_accessible(page, axe):
+    page.goto("/")
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.parametrize("role", ["rep", "teammate", "manager", "boss"])
+def test_every_key_screen_is_accessible(page, axe, screens, role):
+    sign_in(page, role)
+    found = {}
+    for url in screens[role]:
+        response = page.goto(url)
+        assert response.status == 200, url
+        results = axe.run(page)
+        if results.violations_count:
+            found[url] = results.generate_report()
+    assert not found, "\n\n".join(f"{url}\n{report}" for url, report in found.items())
