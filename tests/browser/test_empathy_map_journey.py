@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from empathy_maps.models import EmpathyMap
-from tests.browser.test_sign_in_journey import sign_in
+from tests.browser.steps import follow, sign_in
 from tests.factories import ConversationFactory, ProspectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ def test_map_from_quotes_returned_revised_and_approved(
 
     sign_in(page, "rep")
     page.goto(dana.get_absolute_url())
-    page.get_by_role("link", name="Empathy map", exact=True).click()
+    follow(page, "Empathy map", exact=True)
     evidence = page.locator("section.evidence li")
     for quote in ("I can't survive another failed rollout.", "If dispatch hates it, it's dead."):
         evidence.filter(has_text=quote).get_by_role("button", name="Map as Says").click()
@@ -32,8 +32,8 @@ def test_map_from_quotes_returned_revised_and_approved(
 
     boss = chromium.new_context(base_url=live_server.url).new_page()
     sign_in(boss, "manager")
-    boss.get_by_role("link", name="Open the review queue").click()
-    boss.get_by_role("link", name="Dana Whitfield").click()
+    follow(boss, "Open the review queue")
+    follow(boss, "Dana Whitfield")
     boss.get_by_label("Comment on “Afraid the rollout fails again”").fill(
         "Afraid of what, for whom?"
     )
@@ -51,14 +51,14 @@ def test_map_from_quotes_returned_revised_and_approved(
     page.get_by_role("button", name="Submit for review").click()
     page.get_by_text("Version 2 submitted for review").wait_for()
 
-    boss.get_by_role("link", name="Empathy maps", exact=True).click()
-    boss.get_by_role("link", name="Review queue").click()
-    boss.get_by_role("link", name="Dana Whitfield").click()
+    follow(boss, "Empathy maps", exact=True)
+    follow(boss, "Review queue")
+    follow(boss, "Dana Whitfield")
     boss.get_by_role("button", name="Approve").click()
     boss.get_by_text("is approved").wait_for()
     boss.context.close()
 
-    page.get_by_role("link", name="History").click()
+    follow(page, "History")
     rows = page.locator("table tbody tr")
     assert rows.count() == 2
     assert "Approved" in rows.nth(0).inner_text() and "Returned" in rows.nth(1).inner_text()

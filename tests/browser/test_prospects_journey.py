@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.test_sign_in_journey import sign_in
+from tests.browser.steps import follow, sign_in
 from tests.factories import ConversationFactory, ProspectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,12 +19,12 @@ def test_rep_finds_a_prospect_and_logs_a_conversation_in_place(page, rep, screen
     ProspectFactory(owner=rep, first_name="Tom", last_name="Becker")
     ConversationFactory(prospect=dana, feeling_before=2, feeling_after=3)
     sign_in(page, "rep")
-    page.get_by_role("link", name="Prospects").click()
+    follow(page, "Prospects")
     page.get_by_label("Search").fill("whit")
     page.wait_for_url("**q=whit**")  # htmx swapped the results and pushed the URL
     page.get_by_role("link", name="Dana Whitfield").wait_for()
     assert page.get_by_role("link", name="Tom Becker").count() == 0
-    page.get_by_role("link", name="Dana Whitfield").click()
+    follow(page, "Dana Whitfield")
     page.get_by_role("heading", name="Log a helpful conversation").wait_for()
     assert page.locator("circle.journey-point").count() == 2
 
@@ -52,7 +52,7 @@ def test_form_source_posts_an_engagement_that_reaches_the_reps_list(
     page, admin_user, rep, team, live_server, chromium, screenshot
 ):
     sign_in(page, "boss")
-    page.get_by_role("link", name="Form sources").click()
+    follow(page, "Form sources")
     page.get_by_label("Name").fill("Webinar tool")
     page.get_by_label("Team").select_option(label=team.name)
     page.get_by_role("button", name="Add source").click()
@@ -73,7 +73,7 @@ def test_form_source_posts_an_engagement_that_reaches_the_reps_list(
 
     rep_page = chromium.new_context(base_url=live_server.url).new_page()
     sign_in(rep_page, "rep")
-    rep_page.get_by_role("link", name="Prospects").click()
+    follow(rep_page, "Prospects")
     row = rep_page.get_by_role("row", name="Grace Liu")
     row.wait_for()
     assert "What will our compliance officer ask?" in row.inner_text()
