@@ -15,7 +15,10 @@ _FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset or blank (``DATABASE_URL=``) means the default, as for
+    the other readers, so clearing a variable in a shell brings the default back."""
+    raw = os.environ.get(name)
+    return default if raw is None or raw.strip() == "" else raw
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from empathy_crm.env import env_bool, env_int, env_list
+from empathy_crm.env import env_bool, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -101,3 +101,10 @@ def test_env_helpers_reject_values_they_cannot_read(monkeypatch):
 def test_env_list_splits_and_trims(monkeypatch):
     monkeypatch.setenv("HOSTS", " a.example.com, ,b.example.com ")
     assert env_list("HOSTS") == ["a.example.com", "b.example.com"]
+
+
+def test_a_blank_variable_means_its_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOME_URL", "  ")
+    assert env_str("SOME_URL", "sqlite:///default") == "sqlite:///default"
+    result = manage("check", env={"DATABASE_URL": "", "DEBUG": "1"}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr  # `DATABASE_URL= make run` runs on SQLite
