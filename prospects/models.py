@@ -195,7 +195,6 @@ class Prospect(models.Model):
             models.UniqueConstraint(Lower("email"), name="prospect_email_unique_ci"),
         ]
         indexes = [
-            models.Index(fields=["owner", "last_name", "first_name"]),
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["owner", "willingness"]),
             models.Index(fields=["owner", "last_helpful_touch_at"]),

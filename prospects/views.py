@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from empathy_crm.access import Role, get_for, may_edit, role_required
+from empathy_crm.paginator import IdsFirstPaginator
 from people.models import User
 from prospects import charts, imports, services
 from prospects.forms import (
@@ -53,7 +54,12 @@ def filtered_prospects(request):
 @login_required
 def prospect_list(request):
     form, queryset = filtered_prospects(request)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = IdsFirstPaginator(
+        queryset,
+        PAGE_SIZE,
+        rows=lambda ids: Prospect.objects.with_list_columns().filter(pk__in=ids),
+    )
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     template = "prospects/prospect_list.html"

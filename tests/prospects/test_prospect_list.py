@@ -91,13 +91,17 @@ def test_bad_filter_values_are_ignored_not_errors(client, rep, own_prospect):
     assert names(response) == ["Dana Whitfield"]
 
 
-def test_list_paginates(client, rep):
-    ProspectFactory.create_batch(30, owner=rep)
+def test_list_paginates_in_name_order_ignoring_case(client, rep):
+    for n in range(30):
+        last = f"{'abcdefghij'[n % 10]}{n:02d}"
+        ProspectFactory(owner=rep, first_name="Ann", last_name=last.upper() if n % 2 else last)
     client.force_login(rep)
     first = client.get(LIST)
-    assert len(names(first)) == 25
     assert "Page 1 of 2" in first.text
-    assert len(names(client.get(LIST, {"page": 2}))) == 5
+    second = client.get(LIST, {"page": 2})
+    shown = [name.split()[1] for name in names(first) + names(second)]
+    assert len(names(first)) == 25 and len(shown) == 30
+    assert shown == sorted(shown, key=str.upper), "pages keep the A-Z order, whatever the case"
 
 
 def test_htmx_filtering_returns_only_the_results(client, rep, own_prospect):
@@ -127,7 +131,7 @@ def test_list_query_count_is_constant(client, request, who, rep, django_assert_m
         response = client.get(LIST, params)
     assert len(names(response)) == 25
     # session, user, groups, (manager's team), team member ids, owners for the filter,
-    # accounts matching the search term, count, page rows, follow-ups due (badge)
+    # accounts matching the search term, count, the page's ids, its rows, follow-ups due
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
