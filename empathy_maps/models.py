@@ -60,6 +60,16 @@ class Persona(models.Model):
         return self.name
 
 
+class EmpathyMapQuerySet(ScopedQuerySet):
+    def awaiting_review_by(self, user) -> EmpathyMapQuerySet:
+        """Maps submitted by others in ``user``'s scope: what they may approve or return."""
+        return self.visible_to(user).filter(status=MapStatus.SUBMITTED).exclude(owner=user)
+
+    def with_subjects(self) -> EmpathyMapQuerySet:
+        """With what a list of maps shows: whom each is about and who wrote it."""
+        return self.select_related("prospect", "persona", "owner")
+
+
 class EmpathyMap(models.Model):
     prospect = models.ForeignKey(
         "prospects.Prospect",
@@ -81,7 +91,7 @@ class EmpathyMap(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = EmpathyMapQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at"]
@@ -97,7 +107,12 @@ class EmpathyMap(models.Model):
                 name="one_map_per_prospect_and_author",
             ),
         ]
-        indexes = [models.Index(fields=["owner", "status"]), models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status"]),
+            # The map list, latest first, for an admin who sees them all.
+            models.Index(fields=["updated_at", "id"], name="empathy_map_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"Empathy map: {self.subject}"

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from empathy_crm.access import Role, get_for, may_edit, role_required
+from empathy_crm.paginator import IdsFirstPaginator
 from empathy_maps import services
 from empathy_maps.models import EmpathyMap, Entry, MapStatus, Persona, Quadrant
 from prospects.forms import ProspectFilterForm
@@ -19,6 +20,7 @@ from prospects.views import owners_in_scope
 BOARD_LAYOUT = [("says", "thinks"), ("does", "feels")]
 ORDER = {quadrant: index for index, quadrant in enumerate(Quadrant.values)}
 MAX_PERSONA_ADD = 20_000
+PAGE_SIZE = 25
 
 
 def map_for(request, pk: int, *, edit: bool = False) -> EmpathyMap:
@@ -98,12 +100,13 @@ def board_response(request, empathy_map: EmpathyMap, error: str = ""):
 
 @login_required
 def map_list(request):
-    maps = (
-        EmpathyMap.objects.visible_to(request.user)
-        .select_related("prospect", "persona", "owner")
-        .order_by("-updated_at")[:100]
-    )
-    return render(request, "empathy_maps/map_list.html", {"maps": maps})
+    maps = EmpathyMap.objects.visible_to(request.user).order_by("-updated_at", "-pk")
+    page = IdsFirstPaginator(maps, PAGE_SIZE, rows=maps_by_id).get_page(request.GET.get("page"))
+    return render(request, "empathy_maps/map_list.html", {"page": page})
+
+
+def maps_by_id(ids: list[int]):
+    return EmpathyMap.objects.with_subjects().filter(pk__in=ids)
 
 
 @login_required
@@ -228,14 +231,10 @@ def submit(request, pk: int):
 
 @role_required(Role.MANAGER, Role.ADMIN)
 def review_queue(request):
-    maps = (
-        EmpathyMap.objects.visible_to(request.user)
-        .filter(status=MapStatus.SUBMITTED)
-        .exclude(owner=request.user)
-        .select_related("prospect", "persona", "owner")
-        .order_by("updated_at")
-    )
-    return render(request, "empathy_maps/review_queue.html", {"maps": maps})
+    """Submitted maps by others in the manager's scope, the longest waiting first."""
+    maps = EmpathyMap.objects.awaiting_review_by(request.user).order_by("updated_at", "pk")
+    page = IdsFirstPaginator(maps, PAGE_SIZE, rows=maps_by_id).get_page(request.GET.get("page"))
+    return render(request, "empathy_maps/review_queue.html", {"page": page})
 
 
 @role_required(Role.MANAGER, Role.ADMIN)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 from datetime import datetime, time
 from itertools import chain
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -276,7 +277,8 @@ def account_list(request):
     if q:
         accounts = accounts.filter(name__icontains=q)
     page = Paginator(accounts.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "prospects/account_list.html", {"page": page, "q": q})
+    context = {"page": page, "q": q, "query": urlencode({"q": q}) if q else ""}
+    return render(request, "prospects/account_list.html", context)
 
 
 @login_required

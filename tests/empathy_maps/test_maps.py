@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from concierge.models import Notification
 from empathy_maps import services
@@ -265,3 +268,53 @@ def test_board_query_count_is_constant(client, rep, emap, talk, django_assert_ma
     with django_assert_max_num_queries(25) as large:
         client.get(emap.get_absolute_url())
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def submitted_maps(owner, count: int, *, other_team_owner=None) -> list[EmpathyMap]:
+    """``count`` maps by ``owner`` submitted a day apart, the first submitted longest ago."""
+    start = timezone.now() - timedelta(days=count + 1)
+    maps = []
+    for n in range(count):
+        prospect = ProspectFactory(owner=owner, first_name=f"Person{n:02d}", last_name="Waiting")
+        maps.append(EmpathyMap.objects.create(prospect=prospect, owner=owner,
+                                              status=MapStatus.SUBMITTED, version=1,
+                                              updated_at=start + timedelta(days=n)))  # fmt: skip
+    return maps
+
+
+def test_review_queue_pages_the_longest_waiting_first(
+    client, rep, manager, outsider, django_assert_max_num_queries
+):
+    waiting = submitted_maps(rep, 27)
+    submitted_maps(outsider, 2)  # another team's: not this manager's to review
+    EmpathyMap.objects.create(prospect=ProspectFactory(owner=manager), owner=manager,
+                              status=MapStatus.SUBMITTED)  # fmt: skip  # their own
+    client.force_login(manager)
+    url = reverse("empathy_maps:review_queue")
+    with django_assert_max_num_queries(8):
+        first = client.get(url)
+    assert "27 maps waiting" in first.text and "Page 1 of 2" in first.text
+    shown = [m.pk for m in first.context["page"].object_list]
+    assert shown == [m.pk for m in waiting[:25]]
+    second = client.get(url, {"page": 2})
+    assert [m.pk for m in second.context["page"].object_list] == [m.pk for m in waiting[25:]]
+    with django_assert_max_num_queries(8):
+        client.get(url, {"page": 2})
+
+
+def test_manager_home_lists_the_six_longest_waiting(client, rep, manager):
+    waiting = submitted_maps(rep, 8)
+    client.force_login(manager)
+    home = client.get(reverse("home"))
+    assert [m.pk for m in home.context["to_review"]] == [m.pk for m in waiting[:6]]
+    assert "Person00 Waiting" in home.text and "Person07 Waiting" not in home.text
+
+
+def test_map_list_pages_the_latest_first(client, rep, teammate):
+    maps = submitted_maps(rep, 26)
+    client.force_login(teammate)  # a teammate sees the team's maps
+    url = reverse("empathy_maps:map_list")
+    first = client.get(url)
+    assert [m.pk for m in first.context["page"].object_list] == [m.pk for m in maps[::-1][:25]]
+    assert "Page 1 of 2" in first.text
+    assert [m.pk for m in client.get(url, {"page": 2}).context["page"].object_list] == [maps[0].pk]
