@@ -7,7 +7,14 @@ from datetime import timedelta
 from django.utils import timezone
 
 from concierge import scheduling
-from concierge.models import ConciergeTask, Playbook, PlaybookStep, TaskStatus, Trigger
+from concierge.models import (
+    ConciergeTask,
+    Outcome,
+    Playbook,
+    PlaybookStep,
+    TaskStatus,
+    Trigger,
+)
 from people.models import User
 from prospects.models import Prospect
 
@@ -39,6 +46,16 @@ QUEUE = [
     ("rosa.martinez", "remove_roadblock", "Draft the training plan for new front-desk staff.", 3),
 ]
 
+DONE = [
+    # (prospect email prefix, kind, help, their reason to want it, days ago it was due, days late)
+    ("priya.shah", "send_resource", "Sent the cost-of-delay worksheet.",
+     "She has to show the numbers to her COO on Friday; this does half the work.", 4, 0),
+    ("grace.liu", "answer_question", "Answered what the auditor will ask about access logs.",
+     "Her audit is next month and nobody on her side knows the answer.", 3, 2),
+    ("annika.vogel", "check_in", "Checked whether the budget template helped.",
+     "She asked us to come back after month-end close.", 2, 0),
+]  # fmt: skip
+
 
 def seed_concierge(users: dict[str, User]) -> None:
     if Playbook.objects.exists():
@@ -62,4 +79,14 @@ def seed_concierge(users: dict[str, User]) -> None:
             prospect=prospect, assignee=prospect.owner, kind=kind, help_offered=help_offered,
             due_at=due, status=TaskStatus.DUE if due <= now else TaskStatus.SCHEDULED,
             source_key="demo",
+        )  # fmt: skip
+    for prefix, kind, help_offered, receivers_eye, due_days_ago, late in DONE:
+        prospect = Prospect.objects.filter(email__startswith=prefix + "@").first()
+        if prospect is None:
+            continue
+        due = now - timedelta(days=due_days_ago)
+        ConciergeTask.objects.create(
+            prospect=prospect, assignee=prospect.owner, kind=kind, help_offered=help_offered,
+            receivers_eye=receivers_eye, outcome=Outcome.HELP_WELCOMED, due_at=due, status=TaskStatus.DONE,
+            completed_at=due + timedelta(days=late, hours=1), source_key="demo",
         )  # fmt: skip

@@ -174,6 +174,12 @@ class ConciergeTask(models.Model):
             models.Index(fields=["status", "due_at"], name="concierge_due_sweep"),
             models.Index(fields=["assignee", "status", "due_at"], name="concierge_queue"),
             models.Index(fields=["prospect", "status", "due_at"], name="concierge_by_prospect"),
+            # What each rep got done lately (the manager's week), however much history piles up.
+            models.Index(
+                fields=["assignee", "completed_at"],
+                condition=Q(status=TaskStatus.DONE),
+                name="concierge_done_by_assignee",
+            ),
         ]
 
     def __str__(self) -> str:

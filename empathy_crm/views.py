@@ -13,6 +13,7 @@ from empathy_crm.models import WorkerHeartbeat
 from empathy_crm.paginator import in_order
 from empathy_maps.models import EmpathyMap
 from people.models import Team, User
+from people.team_week import DAYS, team_total, team_week
 
 
 @never_cache
@@ -39,7 +40,9 @@ def home(request):
         waiting = EmpathyMap.objects.awaiting_review_by(request.user).order_by("updated_at", "pk")
         ids = list(waiting.values_list("pk", flat=True)[:6])
         to_review = in_order(EmpathyMap.objects.with_subjects().filter(pk__in=ids), ids)
-        return render(request, "home/manager.html", {"to_review": to_review})
+        weeks = team_week(request.user)
+        context = {"to_review": to_review, "weeks": weeks, "total": team_total(weeks), "days": DAYS}
+        return render(request, "home/manager.html", context)
     if role is Role.REP:
         return render(request, "home/rep.html", {"today": due_today(request.user)})
     return render(request, "home/no_role.html")

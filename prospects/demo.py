@@ -174,7 +174,7 @@ def seed_prospects(users: dict[str, User]) -> None:
                 )  # fmt: skip
                 Conversation.objects.create(
                     prospect=prospect, rep=users[rep], channel="email",
-                    occurred_at=now - timedelta(days=12 - n),
+                    occurred_at=now - timedelta(days=6 - n),  # this week, for the manager
                     help_given="Checked in on how the last suggestion went; sent what comes next.",
                     wins="They shared it with their team.", feeling_before=after - 1,
                     feeling_after=min(5, after + 1) if n % 2 == 0 else after - 1,

@@ -1,0 +1,91 @@
+"""The manager's home: how each rep on the team has helped over the last seven days."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from concierge.models import TaskStatus
+from people.team_week import team_total, team_week
+from tests.factories import (
+    ConciergeTaskFactory,
+    ConversationFactory,
+    ProspectFactory,
+    make_rep,
+)
+
+HOME = reverse("home")
+
+
+def days_ago(days: float):
+    return timezone.now() - timedelta(days=days)
+
+
+def done(owner, *, due_days_ago: float, late_days: float):
+    due = days_ago(due_days_ago)
+    return ConciergeTaskFactory(prospect=ProspectFactory(owner=owner), due_at=due,
+                                status=TaskStatus.DONE, receivers_eye="They asked for it.",
+                                completed_at=due + timedelta(days=late_days))  # fmt: skip
+
+
+@pytest.fixture
+def week(rep, teammate, manager, outsider):
+    dana = ProspectFactory(owner=rep)
+    ConversationFactory(prospect=dana, occurred_at=days_ago(1), feeling_before=2, feeling_after=4)
+    ConversationFactory(prospect=dana, occurred_at=days_ago(3), feeling_before=3, feeling_after=3)
+    ConversationFactory(prospect=dana, occurred_at=days_ago(9))  # before the week
+    ConversationFactory(prospect=ProspectFactory(owner=teammate), occurred_at=days_ago(2),
+                        feeling_before=4, feeling_after=3)  # fmt: skip
+    ConversationFactory(prospect=ProspectFactory(owner=outsider), occurred_at=days_ago(1))
+    done(rep, due_days_ago=4, late_days=0.5)  # on time
+    done(rep, due_days_ago=5, late_days=3)  # late
+    done(rep, due_days_ago=20, late_days=0)  # done before the week
+    ConciergeTaskFactory(prospect=dana, due_at=days_ago(1), status=TaskStatus.DUE)  # overdue
+    ConciergeTaskFactory(prospect=dana, due_at=days_ago(-2))  # due later: not overdue
+    ConciergeTaskFactory(prospect=dana, due_at=days_ago(2), status=TaskStatus.SKIPPED)
+
+
+def test_each_rep_gets_their_week_and_the_team_its_total(week, rep, teammate, manager):
+    weeks = {w.person.username: w for w in team_week(manager)}
+    assert set(weeks) == {"rep", "teammate"}, "the team without its manager or other teams"
+    mine = weeks["rep"]
+    assert (mine.conversations, mine.feeling_shift) == (2, 1.0)
+    assert (mine.done, mine.done_on_time, mine.on_time_percent, mine.overdue) == (2, 1, 50, 1)
+    theirs = weeks["teammate"]
+    assert (theirs.conversations, theirs.feeling_shift, theirs.on_time_percent) == (1, -1.0, None)
+    total = team_total(list(weeks.values()))
+    assert (total.conversations, total.done, total.overdue) == (3, 2, 1)
+    assert total.feeling_shift == pytest.approx(1 / 3), "weighted by conversations"
+
+
+def test_the_manager_sees_the_week_on_their_home_page(client, week, manager, rep):
+    client.force_login(manager)
+    page = client.get(HOME).text
+    assert "The last 7 days" in page
+    assert 'class="trend-rising">+1.0<' in page and 'class="trend-falling">-1.0<' in page
+    assert '<td class="num">50%</td>' in page
+    assert f'<a href="{reverse("prospects:prospect_list")}?owner={rep.pk}">{rep}</a>' in page
+
+
+def test_a_manager_without_reps_is_told_what_will_appear(client, manager):
+    client.force_login(manager)
+    assert "No reps on your team yet" in client.get(HOME).text
+
+
+def test_the_week_costs_the_same_queries_for_a_bigger_team(
+    client, week, manager, team, django_assert_max_num_queries
+):
+    client.force_login(manager)
+    with django_assert_max_num_queries(20) as small:
+        client.get(HOME)
+    extras = [make_rep(team) for _ in range(5)]
+    for extra in extras:
+        ConversationFactory(prospect=ProspectFactory(owner=extra), occurred_at=days_ago(1))
+        done(extra, due_days_ago=1, late_days=0)
+    with django_assert_max_num_queries(20) as large:
+        response = client.get(HOME)
+    assert str(extras[-1]) in response.text
+    assert len(large.captured_queries) == len(small.captured_queries)
