@@ -78,3 +78,27 @@ def test_on_a_wide_screen_the_prospect_filters_are_always_there(page, rep):
     page.goto("/prospects/")
     assert page.get_by_label("Stage").is_visible()
     assert not page.get_by_text("Filters", exact=True).is_visible()
+
+
+def test_a_reps_pages_fit_a_phone_screen(page, rep, teammate, manager):
+    from tests.factories import AccountFactory, ConciergeTaskFactory, ProspectFactory
+
+    account = AccountFactory(name="Harbor Logistics and Regional Cold-Chain Distribution")
+    dana = ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield", account=account,
+                           email="dana.whitfield@harborlogisticscoldchaindistribution.example",
+                           open_question="How do we roll this out without a revolt?")  # fmt: skip
+    ConciergeTaskFactory(prospect=dana)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "rep")
+    for url in ("/", "/concierge/", "/prospects/", dana.get_absolute_url(),
+                account.get_absolute_url(), "/empathy-maps/"):  # fmt: skip
+        page.goto(url)
+        assert page.evaluate(BEYOND_THE_SCREEN) == [], url
+
+
+# Elements whose box ends past the right edge of the screen (tables scroll in their own box).
+BEYOND_THE_SCREEN = """() => [...document.body.querySelectorAll("*")]
+  .filter(el => !el.closest(".table-wrap"))
+  .filter(el => { const box = el.getBoundingClientRect();
+                  return box.width > 0 && box.right > window.innerWidth + 1; })
+  .map(el => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 40)}`)"""
