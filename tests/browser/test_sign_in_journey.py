@@ -96,6 +96,21 @@ def test_a_reps_pages_fit_a_phone_screen(page, rep, teammate, manager):
         assert page.evaluate(BEYOND_THE_SCREEN) == [], url
 
 
+def test_manager_and_admin_pages_fit_a_phone_screen(page, rep, manager, admin_user, team):
+    from tests.factories import FormSourceFactory
+
+    FormSourceFactory(team=team, name="Webinar tool with a rather long name for a source")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for who, urls in (("manager", ["/", "/empathy-maps/reviews/", f"/teams/{team.pk}/"]),
+                      ("boss", ["/", "/teams/", "/prospects/form-sources/",
+                                "/concierge/playbooks/", "/prospects/import/"])):  # fmt: skip
+        sign_in(page, who)
+        for url in urls:
+            page.goto(url)
+            assert page.evaluate(BEYOND_THE_SCREEN) == [], f"{who}: {url}"
+        page.get_by_role("button", name="Log out").click()
+
+
 # Elements whose box ends past the right edge of the screen (tables scroll in their own box).
 BEYOND_THE_SCREEN = """() => [...document.body.querySelectorAll("*")]
   .filter(el => !el.closest(".table-wrap"))
