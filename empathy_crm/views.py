@@ -13,7 +13,7 @@ from empathy_crm.models import WorkerHeartbeat
 from empathy_crm.paginator import in_order
 from empathy_maps.models import EmpathyMap
 from people.models import Team, User
-from people.team_week import DAYS, team_total, team_week
+from people.team_week import DAYS, team_total, team_week, weeks_for
 
 
 @never_cache
@@ -44,7 +44,12 @@ def home(request):
         context = {"to_review": to_review, "weeks": weeks, "total": team_total(weeks), "days": DAYS}
         return render(request, "home/manager.html", context)
     if role is Role.REP:
-        return render(request, "home/rep.html", {"today": due_today(request.user)})
+        context = {
+            "today": due_today(request.user),
+            "week": weeks_for([request.user])[0],
+            "days": DAYS,
+        }
+        return render(request, "home/rep.html", context)
     return render(request, "home/no_role.html")
 
 

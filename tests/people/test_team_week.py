@@ -89,3 +89,32 @@ def test_the_week_costs_the_same_queries_for_a_bigger_team(
         response = client.get(HOME)
     assert str(extras[-1]) in response.text
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_rep_sees_their_own_week_on_their_home_page(client, week, rep):
+    client.force_login(rep)
+    page = client.get(HOME).text
+    assert "Your last 7 days" in page
+    assert '<dd class="stat">2</dd>' in page, "two conversations this week"
+    assert 'class="trend-rising">+1.0<' in page
+    assert "50%" in page and "1 of 2 done" in page
+    assert "1 follow-up overdue." in page
+
+
+def test_a_rep_with_a_quiet_week_is_told_how_to_fill_it(client, rep):
+    client.force_login(rep)
+    assert "Nothing logged this week yet" in client.get(HOME).text
+
+
+def test_a_reps_home_costs_the_same_queries_however_busy_their_week(
+    client, rep, django_assert_max_num_queries
+):
+    client.force_login(rep)
+    with django_assert_max_num_queries(12) as quiet:
+        client.get(HOME)
+    for _ in range(5):
+        ConversationFactory(prospect=ProspectFactory(owner=rep), occurred_at=days_ago(1))
+        done(rep, due_days_ago=2, late_days=0)
+    with django_assert_max_num_queries(12) as busy:
+        assert "100%" in client.get(HOME).text
+    assert len(busy.captured_queries) == len(quiet.captured_queries)
