@@ -21,12 +21,19 @@ def test_only_admins_list_all_teams(client, request, who, status, team, other_te
 
 
 @pytest.mark.parametrize("who", ["rep", "manager", "admin_user"])
-def test_own_team_page_lists_members(client, request, who, team, rep, teammate, manager):
+def test_own_team_page_lists_members(
+    client, request, who, team, rep, teammate, manager, teammates_prospect
+):
     client.force_login(request.getfixturevalue(who))
     response = client.get(reverse("people:team_detail", args=[team.pk]))
     assert response.status_code == 200
     for member in (rep, teammate, manager):
         assert str(member) in response.text
+    # each name opens the prospects that person owns, which the viewer may see
+    link = f'{reverse("prospects:prospect_list")}?owner={teammate.pk}"'
+    assert link in response.text
+    teammates_list = client.get(reverse("prospects:prospect_list"), {"owner": teammate.pk})
+    assert str(teammates_prospect) in teammates_list.text
 
 
 @pytest.mark.parametrize(("who", "status"), [("rep", 404), ("manager", 404), ("admin_user", 200)])
