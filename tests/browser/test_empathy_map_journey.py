@@ -32,6 +32,9 @@ def test_map_from_quotes_returned_revised_and_approved(
 
     boss = chromium.new_context(base_url=live_server.url).new_page()
     sign_in(boss, "manager")
+    week = boss.locator(".team-week tbody tr", has_text=str(rep))
+    assert week.locator("td").nth(0).inner_text() == "2", "the rep's two conversations this week"
+    screenshot(boss, "manager-home")
     follow(boss, "Open the review queue")
     follow(boss, "Dana Whitfield")
     boss.get_by_label("Comment on “Afraid the rollout fails again”").fill(
