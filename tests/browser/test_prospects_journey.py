@@ -79,3 +79,17 @@ def test_form_source_posts_an_engagement_that_reaches_the_reps_list(
     assert "What will our compliance officer ask?" in row.inner_text()
     screenshot(rep_page, "prospect-list")
     rep_page.context.close()
+
+
+def test_slash_jumps_to_find_a_person_from_any_page(page, rep, teammate):
+    ProspectFactory(owner=teammate, first_name="Grace", last_name="Liu")
+    ProspectFactory(owner=rep, first_name="Tom", last_name="Becker")
+    sign_in(page, "rep")
+    follow(page, "Follow-ups")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "quick-find"
+    page.keyboard.type("liu")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/prospects/?q=liu**")
+    page.get_by_role("link", name="Grace Liu").wait_for()  # a teammate's person, found too
+    assert page.get_by_role("link", name="Tom Becker").count() == 0

@@ -157,3 +157,11 @@ def test_htmx_requests_send_the_csrf_token(client, rep):
     assert re.search(r"hx-headers='\{\"X-CSRFToken\": \"[\w-]+\"\}'", body)
     assert "vendor/htmx/htmx-2.0.11.min.js" in body
     assert "https://" not in re.sub(r"<a [^>]*>", "", body.split("<body")[0])
+
+
+def test_find_a_person_is_in_the_header_for_people_with_a_role(client, rep, db):
+    assert 'id="quick-find"' not in client.get(reverse("login")).text
+    client.force_login(rep)
+    page = client.get(reverse("home")).text
+    assert f'action="{reverse("prospects:prospect_list")}"' in page
+    assert '<input type="hidden" name="owner" value="all">' in page  # the team's, not just mine
