@@ -93,3 +93,5 @@ def test_slash_jumps_to_find_a_person_from_any_page(page, rep, teammate):
     page.wait_for_url("**/prospects/?q=liu**")
     page.get_by_role("link", name="Grace Liu").wait_for()  # a teammate's person, found too
     assert page.get_by_role("link", name="Tom Becker").count() == 0
+    page.keyboard.press("/")  # on the list, "/" goes to the list's own search
+    assert page.get_by_label("Search").evaluate("el => el === document.activeElement")
