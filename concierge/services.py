@@ -47,12 +47,15 @@ def trigger_record(*, trigger: str, prospect_id: int, source_key: str, context: 
     If the broker is down the row stays unprocessed and the minute sweep expands it later:
     a lost message delays follow-ups, it never loses them.
     """
-    event, created = TriggerEvent.objects.get_or_create(
-        trigger=trigger,
-        source_key=source_key,
-        defaults={"prospect_id": prospect_id, "context": context or {}},
-    )
-    if created:
+    # Insert unless (trigger, source key) is already there, then read it back: two round
+    # trips, where get_or_create's select, savepoint, insert and release took four.
+    TriggerEvent.objects.bulk_create(
+        [TriggerEvent(trigger=trigger, source_key=source_key, prospect_id=prospect_id,
+                      context=context or {})],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    event = TriggerEvent.objects.get(trigger=trigger, source_key=source_key)
+    if event.processed_at is None:  # a replay of one already expanded needs no message
         transaction.on_commit(lambda: trigger_enqueue(event.pk))
     return event
 

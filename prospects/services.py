@@ -175,7 +175,7 @@ def owner_next_for(source: FormSource) -> User | None:
     reps = list(
         User.objects.filter(team_id=source.team_id, is_active=True, groups__name=Role.REP)
         .order_by("pk")
-        .only("pk")
+        .only("pk", "username")  # the inbound answer names the owner
     )
     if not reps:
         team = Team.objects.select_related("manager").get(pk=source.team_id)

@@ -281,3 +281,20 @@ def test_a_workers_message_also_expands_the_triggers_waiting_behind_it(rep, webi
     assert not TriggerEvent.objects.filter(processed_at__isnull=True).exists()
     followups_expand.run(rest[0])  # its own message arrives later: nothing is made twice
     assert ConciergeTask.objects.count() == 10
+
+
+def test_recording_a_trigger_twice_keeps_one_row_and_queues_it_until_expanded(
+    own_prospect, django_capture_on_commit_callbacks
+):
+    from concierge.models import TriggerEvent
+
+    record = dict(trigger="new_engagement", prospect_id=own_prospect.pk, source_key="engagement:7")
+    with django_capture_on_commit_callbacks() as queued:
+        first = services.trigger_record(**record)
+        again = services.trigger_record(**record)
+    assert first.pk == again.pk and TriggerEvent.objects.count() == 1
+    assert len(queued) == 2, "waiting, so each record asks a worker (expansion is idempotent)"
+    TriggerEvent.objects.filter(pk=first.pk).update(processed_at=timezone.now())
+    with django_capture_on_commit_callbacks() as queued:
+        services.trigger_record(**record)
+    assert queued == [], "already expanded: nothing to ask"

@@ -203,3 +203,15 @@ def test_generated_bodies_never_cause_a_server_error(body):
     response = post(source, body)
     assert response.status_code in (200, 201, 400), response.content
     assert "error" in response.json() or "prospect_id" in response.json()
+
+
+def test_a_delivery_costs_the_same_queries_however_big_the_buying_group(
+    source, django_assert_max_num_queries
+):
+    assert post(source, PAYLOAD).status_code == 201  # makes the account and the asset
+    with django_assert_max_num_queries(16) as small:
+        assert post(source, {**PAYLOAD, "email": "omar@brightpath.example"}).status_code == 201
+    ProspectFactory.create_batch(10, account=Account.objects.get(name="Brightpath Clinics"))
+    with django_assert_max_num_queries(16) as big:
+        assert post(source, {**PAYLOAD, "email": "maya@brightpath.example"}).status_code == 201
+    assert len(big.captured_queries) == len(small.captured_queries)
