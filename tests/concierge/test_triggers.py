@@ -286,9 +286,8 @@ def test_a_workers_message_also_expands_the_triggers_waiting_behind_it(rep, webi
 def test_recording_a_trigger_twice_keeps_one_row_and_queues_it_until_expanded(
     own_prospect, django_capture_on_commit_callbacks
 ):
-    from concierge.models import TriggerEvent
-
-    record = dict(trigger="new_engagement", prospect_id=own_prospect.pk, source_key="engagement:7")
+    record = {"trigger": Trigger.NEW_ENGAGEMENT, "prospect_id": own_prospect.pk,
+              "source_key": "engagement:7"}  # fmt: skip
     with django_capture_on_commit_callbacks() as queued:
         first = services.trigger_record(**record)
         again = services.trigger_record(**record)
