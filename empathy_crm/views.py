@@ -13,7 +13,7 @@ from empathy_crm.models import WorkerHeartbeat
 from empathy_crm.paginator import in_order
 from empathy_maps.models import EmpathyMap
 from people.models import Team, User
-from people.team_week import DAYS, team_total, team_week, weeks_for
+from people.selectors import DAYS, team_total, team_week, weeks_for
 
 
 @never_cache

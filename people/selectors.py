@@ -1,5 +1,5 @@
-"""How each person on a team has been helping over the last few days: the manager's view,
-and a rep's own.
+"""Reads about people that span apps: how each person on a team has been helping over the
+last few days (the manager's home), and a rep's own (the rep's home).
 
 Three queries whatever the team's size: the people, their conversations, their follow-ups.
 """
