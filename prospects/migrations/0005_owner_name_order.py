@@ -4,8 +4,9 @@ The prospect list sorts by UPPER(last_name), UPPER(first_name), id (case-insensi
 pages by id first (``IdsFirstPaginator``). With the names INCLUDEd, PostgreSQL answers "the
 team's next 25 by name" with an index-only scan of the team's entries (2,000 for a manager:
 under a millisecond, where reading and sorting the rows took ~15 ms). It replaces the plain
-(owner, last_name, first_name) index. PostgreSQL only: SQLite has no INCLUDE, and at its
-scale the owner index is enough.
+(owner, last_name, first_name) index. With account_id included, the accounts a team's
+people belong to (who may see which account) come from the same index. PostgreSQL only:
+SQLite has no INCLUDE, and at its scale the owner index is enough.
 """
 
 from django.db import migrations
@@ -19,7 +20,7 @@ def create(apps, schema_editor):
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {NAME} ON prospects_prospect "
         '(owner_id, (UPPER("last_name"::text)), (UPPER("first_name"::text)), id) '
-        'INCLUDE ("last_name", "first_name")'
+        'INCLUDE ("last_name", "first_name", "account_id")'
     )
 
 

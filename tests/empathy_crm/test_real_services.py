@@ -15,6 +15,8 @@ def test_suite_runs_on_postgresql_when_configured(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         assert cursor.fetchone()[0]
+        cursor.execute("SHOW jit")  # page queries never wait for JIT compilation
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_celery_broker_is_redis_when_configured():

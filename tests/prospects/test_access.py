@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from prospects.models import Conversation
-from tests.factories import FormSourceFactory, make_rep
+from tests.factories import FormSourceFactory, ProspectFactory, make_rep
 
 PAGES = [
     "prospects:prospect_detail",
@@ -92,11 +92,20 @@ def test_only_editors_change_an_accounts_climb(client, rep, teammate, own_prospe
     assert own_prospect.account.climb_goal == "One view of every shipment"
 
 
-def test_account_list_shows_only_accounts_in_scope(client, rep, own_prospect, outside_prospect):
+def test_account_list_shows_only_accounts_in_scope(
+    client, rep, teammate, outsider, own_prospect, outside_prospect
+):
+    from tests.factories import AccountFactory
+
+    owned_empty = AccountFactory(owner=teammate, name="Owned by the team, nobody in it yet")
+    shared = AccountFactory(owner=outsider, name="Theirs, with one of ours in it")
+    ProspectFactory(owner=teammate, account=shared)
+    AccountFactory(owner=outsider, name="Theirs alone")
     client.force_login(rep)
     page = client.get(reverse("prospects:account_list")).text
-    assert own_prospect.account.name in page
-    assert outside_prospect.account.name not in page
+    for account in (own_prospect.account, owned_empty, shared):
+        assert account.name in page
+    assert outside_prospect.account.name not in page and "Theirs alone" not in page
 
 
 @pytest.mark.parametrize(("who", "code"), [("rep", 403), ("manager", 403), ("admin_user", 200)])
