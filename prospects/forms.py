@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.urls import reverse_lazy
 from django.utils import timezone
 
 from concierge.models import TaskKind
@@ -130,18 +131,35 @@ class ProspectFilterForm(forms.Form):
         return queryset.order_by(*self.SORTS[sort])
 
 
+# The Account field asks for suggestions as the user types (prospects:account_options).
+COMPANY_SUGGESTIONS = {
+    "list": "account-options",
+    "autocomplete": "off",
+    "hx-get": reverse_lazy("prospects:account_options"),
+    "hx-trigger": "input changed delay:250ms",
+    "hx-target": "#account-options",
+    "hx-swap": "innerHTML",
+}
+
+
 class ProspectForm(forms.ModelForm):
     class Meta:
         model = Prospect
         fields = [
-            "first_name", "last_name", "email", "title", "phone", "account", "buying_role",
+            "first_name", "last_name", "email", "title", "phone", "company", "buying_role",
             "willingness", "stage", "timezone", "open_question", "do_not_contact",
         ]  # fmt: skip
         widgets = {"open_question": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = Account.objects.visible_to(user).order_by("name")
+    # A name, not a list of every account (20,000 for an admin): suggestions come as you type
+    # (account_options), and a new company becomes a new account (services.prospect_add).
+    company = forms.CharField(
+        label="Account",
+        required=False,
+        max_length=200,
+        help_text="The company they work for: pick one as you type, or enter a new one.",
+        widget=forms.TextInput(attrs=COMPANY_SUGGESTIONS),
+    )
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()

@@ -167,6 +167,16 @@ def asset_match_or_create(*, title: str, kind: str, url: str) -> ContentAsset | 
     return found
 
 
+def account_for_company(*, company: str, email: str, owner: User | None) -> Account | None:
+    """The account a rep typed when adding someone: matched by name (any case), else by the
+    email's company domain, else created. None when they left it empty."""
+    company = company.strip()
+    if not company:
+        return None
+    account = Account.objects.filter(name__lower=company.lower()).order_by("pk").first()
+    return account or account_match_or_create(email=email, company=company, owner=owner)
+
+
 def owner_next_for(source: FormSource) -> User | None:
     """Round-robin among the source team's active reps; the manager if it has none.
 
@@ -306,9 +316,14 @@ def engagement_record(
     return engagement
 
 
-def prospect_add(*, prospect: Prospect) -> Prospect:
-    """Save a prospect a rep added by hand, and say so (a buying group may have grown)."""
+def prospect_add(*, prospect: Prospect, company: str = "") -> Prospect:
+    """Save a prospect a rep added by hand, in the account named ``company`` (found or
+    created), and say so (a buying group may have grown)."""
     with transaction.atomic(durable=True):
+        if company.strip():
+            prospect.account = account_for_company(
+                company=company, email=prospect.email, owner=prospect.owner
+            )
         prospect.save()
         signals.prospect_added.send(Prospect, prospect=prospect)
     return prospect

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/engagements/new/", views.engagement_create, name="engagement_create"),
     path("<int:pk>/opportunities/new/", views.opportunity_create, name="opportunity_create"),
     path("accounts/", views.account_list, name="account_list"),
+    path("accounts/options/", views.account_options, name="account_options"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
     path("accounts/<int:pk>/edit/", views.account_update, name="account_update"),
     path("import/", views.import_upload, name="import_upload"),

@@ -120,11 +120,11 @@ def prospect_export(request):
 
 @login_required
 def prospect_create(request):
-    form = ProspectForm(request.POST or None, user=request.user)
+    form = ProspectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         prospect = form.save(commit=False)
         prospect.owner = request.user
-        services.prospect_add(prospect=prospect)
+        services.prospect_add(prospect=prospect, company=form.cleaned_data["company"])
         messages.success(
             request, f"{prospect} is in your list. Log your first helpful conversation."
         )
@@ -268,6 +268,22 @@ def opportunity_create(request, pk: int):
         "form": form, "prospect": prospect, "title": f"Record an opportunity with {prospect}",
         "submit": "Record opportunity",
     })  # fmt: skip
+
+
+@login_required
+def account_options(request):
+    """Accounts whose name holds what was typed, as <option>s for the Account field's
+    suggestions (only accounts the user may see)."""
+    typed = request.GET.get("company", "").strip()[:100]
+    names = []
+    if len(typed) >= 2:
+        names = (
+            Account.objects.visible_to(request.user)
+            .filter(name__icontains=typed)
+            .order_by("name")
+            .values_list("name", flat=True)[:10]
+        )
+    return render(request, "prospects/account_options.html", {"names": names})
 
 
 @login_required

@@ -164,7 +164,7 @@ def test_a_conversation_cancels_or_moves_pending_check_ins(rep, own_prospect):
 def test_a_new_member_of_a_buying_group_is_a_trigger(client, rep, own_prospect):
     client.force_login(rep)
     client.post(reverse("prospects:prospect_create"), {
-        "first_name": "Ines", "email": "ines@example.org", "account": own_prospect.account_id,
+        "first_name": "Ines", "email": "ines@example.org", "company": own_prospect.account.name,
         "buying_role": "skeptic", "willingness": "hesitant", "stage": "exploring", "timezone": "UTC",
     })  # fmt: skip
     event = TriggerEvent.objects.get(trigger=Trigger.NEW_GROUP_MEMBER)

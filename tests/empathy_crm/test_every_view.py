@@ -27,6 +27,7 @@ from tests.factories import (
 )
 
 MARK = "Zebedee"  # the team's prospect: must never show up for outsiders
+SEARCH = MARK[1:-1]  # finds the team's records, without echoing MARK back in a search box
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Access:
     scope: str
     method: str = "GET"
     args: Callable[[dict], list] | None = None  # the URL's arguments, from the world below
+    query: dict | None = None  # GET parameters: a search for the team's record, say
 
     def expected(self, who: str) -> int:
         """The status ``who`` (a rep or a manager of another team) must get."""
@@ -59,15 +61,16 @@ ACCESS: dict[str, Access] = {
     "people:team_list": Access("admin"),
     "people:my_team": Access("list"),
     "people:team_detail": record(lambda w: [w["team"].pk]),
-    "prospects:prospect_list": Access("list"),
+    "prospects:prospect_list": Access("list", query={"q": SEARCH, "owner": "all"}),
     "prospects:prospect_create": Access("list"),
-    "prospects:prospect_export": Access("list"),
+    "prospects:prospect_export": Access("list", query={"q": SEARCH, "owner": "all"}),
     "prospects:prospect_detail": record(lambda w: [w["prospect"].pk]),
     "prospects:prospect_update": record(lambda w: [w["prospect"].pk]),
     "prospects:conversation_create": record(lambda w: [w["prospect"].pk], "POST"),
     "prospects:engagement_create": record(lambda w: [w["prospect"].pk]),
     "prospects:opportunity_create": record(lambda w: [w["prospect"].pk]),
-    "prospects:account_list": Access("list"),
+    "prospects:account_list": Access("list", query={"q": SEARCH}),
+    "prospects:account_options": Access("list", query={"company": SEARCH}),
     "prospects:account_detail": record(lambda w: [w["account"].pk]),
     "prospects:account_update": record(lambda w: [w["account"].pk], "POST"),
     "prospects:import_upload": Access("list"),
@@ -160,7 +163,7 @@ def call(client, name: str, access: Access, world: dict, *, follow: bool = False
     url = reverse(name, args=access.args(world) if access.args else [])
     if access.method == "POST":
         return client.post(url, {})
-    return client.get(url, follow=follow)
+    return client.get(url, access.query or {}, follow=follow)
 
 
 @pytest.mark.parametrize("name", sorted(ACCESS))

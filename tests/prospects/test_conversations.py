@@ -214,3 +214,41 @@ def test_logging_a_conversation_only_accepts_post(client, rep, own_prospect):
     client.force_login(rep)
     url = reverse("prospects:conversation_create", args=[own_prospect.pk])
     assert client.get(url).status_code == 405
+
+
+def add(client, **data):
+    base = {"first_name": "Ines", "email": "ines@harbor.example", "buying_role": "unknown",
+            "willingness": "curious", "stage": "exploring", "timezone": "UTC"}  # fmt: skip
+    return client.post(reverse("prospects:prospect_create"), {**base, **data})
+
+
+def test_adding_someone_to_an_account_by_its_name_in_any_case(client, rep, own_prospect):
+    client.force_login(rep)
+    assert add(client, company=own_prospect.account.name.upper()).status_code == 302
+    assert rep.prospects.get(email="ines@harbor.example").account == own_prospect.account
+
+
+def test_a_new_company_becomes_a_new_account_and_none_means_none(client, rep):
+    from prospects.models import Account
+
+    client.force_login(rep)
+    add(client, company="Fernwood Studio", email="omar@fernwood.example")
+    account = rep.prospects.get(email="omar@fernwood.example").account
+    assert (account.name, account.domain, account.owner) == ("Fernwood Studio",
+                                                             "fernwood.example", rep)  # fmt: skip
+    add(client, company="", email="maya@gmail.com")
+    assert rep.prospects.get(email="maya@gmail.com").account is None
+    assert Account.objects.count() == 1
+
+
+def test_the_add_form_suggests_only_accounts_the_user_may_see(client, rep, own_prospect,
+                                                             outside_prospect):  # fmt: skip
+    client.force_login(rep)
+    page = client.get(reverse("prospects:prospect_create")).text
+    assert 'list="account-options"' in page and '<select name="account"' not in page
+    url = reverse("prospects:account_options")
+    mine, theirs = own_prospect.account.name, outside_prospect.account.name
+    shown = client.get(url, {"company": mine[:-1]}, HTTP_HX_REQUEST="true").text
+    assert f'<option value="{mine}">' in shown
+    assert theirs not in client.get(url, {"company": theirs[:-1]}).text
+    assert client.get(url, {"company": "a"}).text.strip() == "", "two letters at least"
