@@ -378,7 +378,8 @@ def import_upload(request):
             form.add_error("file", str(exc))
         else:
             return redirect("prospects:import_detail", pk=job.pk)
-    recent = ProspectImport.objects.filter(uploaded_by=request.user)[:10]
+    # Not the files themselves (megabytes for a big import) nor their row errors.
+    recent = ProspectImport.objects.filter(uploaded_by=request.user).defer("content", "errors")[:10]
     return render(
         request,
         "prospects/import_upload.html",

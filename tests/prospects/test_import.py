@@ -225,3 +225,22 @@ def test_without_a_worker_a_large_file_is_checked_while_you_wait(
     upload(client, HEADER + "".join(f"p{n}@acme.example,P,{n},Acme,,,,,,\n" for n in range(5)))
     job = ProspectImport.objects.get()
     assert (job.status, job.created_count, job.errors) == ("previewed", 5, [])
+
+
+def test_the_upload_page_lists_your_recent_imports_without_reading_their_files(
+    client, rep, teammate, django_assert_num_queries, session_queries
+):
+    from prospects.models import ProspectImport
+
+    big = "email,first_name\n" + "\n".join(f"p{n}@example.org,P{n}" for n in range(2000))
+    for n in range(3):
+        ProspectImport.objects.create(uploaded_by=rep, filename=f"mine-{n}.csv", content=big,
+                                      total_rows=2000, errors=[{"row": 2, "errors": ["x"]}])  # fmt: skip
+    ProspectImport.objects.create(uploaded_by=teammate, filename="theirs.csv", content=big)
+    client.force_login(rep)
+    # session (unless cached), user with role, the recent imports, follow-ups due (badge)
+    with django_assert_num_queries(3 + session_queries) as queries:
+        page = client.get(reverse("prospects:import_upload")).text
+    assert "mine-2.csv" in page and "2000 rows" in page and "theirs.csv" not in page
+    imports_sql = next(q["sql"] for q in queries.captured_queries if "prospectimport" in q["sql"])
+    assert '"content"' not in imports_sql, "the files stay in the database"
