@@ -284,6 +284,10 @@ def _plan_with_progress(job: ProspectImport) -> Plan:
     return plan_import(job.content, job.uploaded_by, on_progress=progress)
 
 
+def _failed(job: ProspectImport, message: str, **fields) -> None:
+    job.mark(ProspectImport.Status.FAILED, message=message, finished_at=timezone.now(), **fields)
+
+
 def preview_run(job_id: int) -> None:
     """The dry run of an uploaded file, with progress; writes nothing but the job's report."""
     job = _claim(job_id, ProspectImport.Status.PREVIEWING)
@@ -293,11 +297,7 @@ def preview_run(job_id: int) -> None:
         plan = _plan_with_progress(job)
     except Exception:
         log.exception("import %s: the check failed", job_id)
-        job.mark(
-            ProspectImport.Status.FAILED,
-            message="Something went wrong while checking the file; nothing was imported.",
-            finished_at=timezone.now(),
-        )
+        _failed(job, "Something went wrong while checking the file; nothing was imported.")
         raise
     job.mark(
         ProspectImport.Status.PREVIEWED,
@@ -344,23 +344,15 @@ def import_run(job_id: int) -> None:
     try:
         plan = _plan_with_progress(job)
         if plan.errors:
-            job.mark(
-                ProspectImport.Status.FAILED,
-                errors=plan.errors[:1000],
-                message="Some rows are not valid any more; nothing was imported.",
-                finished_at=timezone.now(),
-            )
+            _failed(job, "Some rows are not valid any more; nothing was imported.",
+                    errors=plan.errors[:1000])  # fmt: skip
             return
         job.mark(ProspectImport.Status.SAVING, checked_rows=plan.total)
         with transaction.atomic():
             import_write(plan)
     except Exception:
         log.exception("import %s failed", job_id)
-        job.mark(
-            ProspectImport.Status.FAILED,
-            message="Something went wrong while saving; nothing was imported.",
-            finished_at=timezone.now(),
-        )
+        _failed(job, "Something went wrong while saving; nothing was imported.")
         raise
     job.mark(
         ProspectImport.Status.DONE,
