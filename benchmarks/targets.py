@@ -52,7 +52,7 @@ PAGES: list[Page] = [
     Page("prospect page (rep)", "rep", lambda ctx: f"/prospects/{ctx['prospect']}/"),
     Page("account page (rep)", "rep", lambda ctx: f"/prospects/accounts/{ctx['account']}/"),
     Page("account list (rep)", "rep", lambda ctx: "/prospects/accounts/"),
-    Page("add a prospect (admin: 20k accounts)", "admin", lambda ctx: "/prospects/new/"),
+    Page("add a prospect (admin)", "admin", lambda ctx: "/prospects/new/"),
     Page("follow-up queue (rep)", "rep", lambda ctx: "/concierge/"),
     Page("follow-up queue (rep, busy)", "busy_rep", lambda ctx: "/concierge/"),
     Page("empathy maps (manager)", "manager", lambda ctx: "/empathy-maps/"),
