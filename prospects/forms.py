@@ -71,6 +71,12 @@ class ProspectFilterForm(forms.Form):
             ("all", everyone),
             *[(pk, str(person)) for pk, person in self.owners.items() if person.pk != user.pk],
         ]
+        # The owner box shows the owner the list is filtered by: for managers and admins that
+        # is everyone, not the first choice ("Mine") a browser shows when none is selected.
+        self.fields["owner"].initial = self.default_owner
+        if self.is_bound and not self.data.get("owner"):
+            self.data = self.data.copy()
+            self.data["owner"] = self.default_owner
 
     def clean_owner(self) -> str:
         owner = self.cleaned_data["owner"] or self.default_owner

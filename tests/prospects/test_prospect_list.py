@@ -170,3 +170,13 @@ def test_the_filters_summary_counts_only_filters_that_narrow_the_list(client, re
     client.force_login(manager)  # a manager's default owner is the whole team
     assert "data-active" not in client.get(url, {"owner": "all"}).text
     assert 'data-active="1"' in client.get(url, {"owner": "me"}).text
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"), [("rep", "me"), ("manager", "all"), ("admin_user", "all")]
+)
+def test_the_owner_box_shows_the_owner_the_list_is_filtered_by(client, request, who, shown):
+    client.force_login(request.getfixturevalue(who))
+    for params in ({}, {"stage": "exploring"}):  # first visit, and a filter that left owner out
+        page = client.get(LIST, params).text
+        assert f'<option value="{shown}" selected>' in page, params
