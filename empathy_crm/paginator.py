@@ -30,7 +30,8 @@ class IdsFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        return self._get_page(in_order(self.rows(ids), ids), number, self)
+        # The page's order is the ids' order; the rows need no ORDER BY of their own.
+        return self._get_page(in_order(self.rows(ids).order_by(), ids), number, self)
 
 
 def in_order(rows: Iterable, ids: list) -> list:

@@ -231,6 +231,7 @@ def error(row: int, column: str, message: str) -> dict:
 # Up to this many rows the dry run happens while the upload waits (a few seconds at most);
 # a larger file is checked by a worker while the page shows how far it got.
 PREVIEW_IN_REQUEST_ROWS = 5_000
+REPORTED_ERRORS = 1_000  # row errors kept on a job and listed on its page
 
 
 def import_preview(*, user: User, filename: str, raw: bytes) -> ProspectImport:
@@ -305,7 +306,7 @@ def preview_run(job_id: int) -> None:
         checked_rows=plan.total,
         created_count=len(plan.creates),
         updated_count=len(plan.updates),
-        errors=plan.errors[:1000],
+        errors=plan.errors[:REPORTED_ERRORS],
     )
 
 
@@ -345,7 +346,7 @@ def import_run(job_id: int) -> None:
         plan = _plan_with_progress(job)
         if plan.errors:
             _failed(job, "Some rows are not valid any more; nothing was imported.",
-                    errors=plan.errors[:1000])  # fmt: skip
+                    errors=plan.errors[:REPORTED_ERRORS])  # fmt: skip
             return
         job.mark(ProspectImport.Status.SAVING, checked_rows=plan.total)
         with transaction.atomic():
