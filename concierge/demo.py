@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -57,6 +57,19 @@ DONE = [
 ]  # fmt: skip
 
 
+def working_days_ago(prospect: Prospect, days: int, now: datetime) -> datetime:
+    """Mid-morning ``days`` working days before today, in the prospect's own working hours
+    (so an overdue demo follow-up looks like one a rep really let slip)."""
+    tz = scheduling.zone(prospect.timezone)
+    hours = scheduling.WorkingHours.from_settings()
+    day = now.astimezone(tz).date()
+    while days:
+        day -= timedelta(days=1)
+        days -= day.weekday() in hours.days
+    start, end = (datetime.combine(day, moment, tzinfo=tz) for moment in (hours.start, hours.end))
+    return start + min(timedelta(hours=1, minutes=30), (end - start) / 2)
+
+
 def seed_concierge(users: dict[str, User]) -> None:
     if Playbook.objects.exists():
         return
@@ -72,9 +85,10 @@ def seed_concierge(users: dict[str, User]) -> None:
         prospect = Prospect.objects.filter(email__startswith=prefix + "@").first()
         if prospect is None:
             continue
-        due = scheduling.due_at_for(prospect, days=max(days, 0))
         if days < 0:
-            due = now - timedelta(days=-days, hours=2)
+            due = working_days_ago(prospect, -days, now)
+        else:
+            due = scheduling.due_at_for(prospect, days=days, now=now)
         ConciergeTask.objects.create(
             prospect=prospect, assignee=prospect.owner, kind=kind, help_offered=help_offered,
             due_at=due, status=TaskStatus.DUE if due <= now else TaskStatus.SCHEDULED,
@@ -84,7 +98,7 @@ def seed_concierge(users: dict[str, User]) -> None:
         prospect = Prospect.objects.filter(email__startswith=prefix + "@").first()
         if prospect is None:
             continue
-        due = now - timedelta(days=due_days_ago)
+        due = working_days_ago(prospect, due_days_ago, now)
         ConciergeTask.objects.create(
             prospect=prospect, assignee=prospect.owner, kind=kind, help_offered=help_offered,
             receivers_eye=receivers_eye, outcome=Outcome.HELP_WELCOMED, due_at=due, status=TaskStatus.DONE,

@@ -56,6 +56,13 @@ def _at(day: date, moment: time, tz: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, moment, tzinfo=tz)
 
 
+def whole_minute(moment: datetime) -> datetime:
+    """``moment`` rounded up to a whole minute: nobody plans a follow-up for 11:19:14.49."""
+    if moment.second or moment.microsecond:
+        return moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment
+
+
 def next_working_moment(moment: datetime, tz: zoneinfo.ZoneInfo, hours: WorkingHours) -> datetime:
     """``moment`` if it is inside working hours, else the start of the next working period."""
     local = moment.astimezone(tz)
@@ -100,19 +107,20 @@ def local_day_bounds(moment: datetime, tz: zoneinfo.ZoneInfo) -> tuple[datetime,
 
 def due_at_for(prospect, *, after: datetime | None = None, days: int = 0, hrs: int = 0,
                exclude_task_id: int | None = None, busy_days: set[date] | None = None,
-               ) -> datetime:  # fmt: skip
-    """The moment a new follow-up for ``prospect`` should fall due.
+               now: datetime | None = None) -> datetime:  # fmt: skip
+    """The moment a new follow-up for ``prospect`` should fall due, in whole minutes.
 
     One open touch a day: a day that already has one is skipped. ``busy_days`` (the
     prospect's local dates that have one, kept up to date here) saves a query per day
-    when many follow-ups are scheduled together.
+    when many follow-ups are scheduled together. ``now`` defaults to the clock.
     """
     from concierge.models import ConciergeTask
 
     tz = zone(prospect.timezone)
     hours = WorkingHours.from_settings()
-    now = timezone.now()
-    due = add_working_time(max(after or now, now), tz, hours, days=days, hrs=hrs)
+    now = now or timezone.now()
+    start = whole_minute(max(after or now, now))
+    due = add_working_time(start, tz, hours, days=days, hrs=hrs)
     for _ in range(60):
         start, end = local_day_bounds(due, tz)
         if busy_days is not None:

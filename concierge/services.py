@@ -232,13 +232,13 @@ def next_step_schedule(*, prospect: Prospect, rep: User, kind: str, help_offered
     )  # fmt: skip
 
 
-def next_working_day(prospect: Prospect) -> datetime:
+def next_working_day(prospect: Prospect, *, now: datetime | None = None) -> datetime:
     """Tomorrow's working hours, or the first working day if today is not one (weekend)."""
     tz = scheduling.zone(prospect.timezone)
-    now = timezone.now()
+    now = now or timezone.now()
     start = scheduling.next_working_moment(now, tz, scheduling.WorkingHours.from_settings())
     later_day = start.astimezone(tz).date() > now.astimezone(tz).date()
-    return scheduling.due_at_for(prospect, days=0 if later_day else 1)
+    return scheduling.due_at_for(prospect, days=0 if later_day else 1, now=now)
 
 
 def checkins_adjust_after_conversation(prospect: Prospect, at: datetime) -> None:
@@ -409,7 +409,8 @@ def step_preview(steps: list[PlaybookStep], prospect: Prospect, *, at: datetime 
     """What a playbook would schedule for ``prospect``, without writing anything."""
     tz = scheduling.zone(prospect.timezone)
     hours = scheduling.WorkingHours.from_settings()
-    start = max(at or timezone.now(), timezone.now())
+    now = timezone.now()
+    start = scheduling.whole_minute(max(at or now, now))
     rows = []
     for step in steps:
         due = scheduling.add_working_time(

@@ -46,4 +46,9 @@ class UserTimezoneMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            # The zone is the thread's: the next request on this thread (or code running
+            # after this one, in a test) must not inherit this user's.
+            timezone.deactivate()

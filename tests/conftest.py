@@ -9,8 +9,10 @@ which turns every skip into a failure so CI always exercises the real parts.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 
@@ -49,6 +51,34 @@ def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+# Every test starts at one ordinary moment, and the clock ticks on from there: Wednesday
+# 18 November 2026, 10:30 UTC (11:30 in Berlin, 05:30 in New York). So the suite gives the
+# same answer at any hour of any day; tests about time move the clock themselves (``clock``).
+# EMPATHY_TEST_NOW=2026-11-22T02:07:00+01:00 runs the suite at another moment, to find a test
+# that only passes at some hours. Tests with real worker processes keep the real clock: the
+# workers cannot share a frozen one.
+TEST_NOW = datetime.fromisoformat(os.environ.get("EMPATHY_TEST_NOW") or "2026-11-18T10:30:00+00:00")
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The test's clock, started at ``TEST_NOW`` and ticking; ``clock.move_to(moment)``."""
+    if request.node.get_closest_marker("worker"):
+        yield None
+        return
+    with time_machine.travel(TEST_NOW.astimezone(UTC), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _settings_the_tests_assume(settings):
+    """The documented defaults, whatever WORKING_HOURS, WORKING_DAYS or DIGEST_HOUR the
+    machine's environment sets (the worker processes get the same, tests/services.py)."""
+    settings.CONCIERGE_WORKING_HOURS = (9, 17)
+    settings.CONCIERGE_WORKING_DAYS = (0, 1, 2, 3, 4)
+    settings.DIGEST_HOUR = 8
 
 
 @pytest.fixture(autouse=True)

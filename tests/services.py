@@ -85,6 +85,10 @@ def celery_worker(name: str = "test", concurrency: int = 1) -> Iterator[subproce
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "DJANGO_SETTINGS_MODULE": "empathy_crm.settings",
+        # The settings the tests assume (tests/conftest.py), whatever the machine sets.
+        "WORKING_HOURS": "9-17",
+        "WORKING_DAYS": "mon,tue,wed,thu,fri",
+        "DIGEST_HOUR": "8",
     }
     command = [
         sys.executable, "-m", "celery", "-A", "empathy_crm", "worker",

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from concierge.scheduling import WorkingHours, add_working_time, next_working_mo
 from tests.factories import ConciergeTaskFactory, ProspectFactory
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-HOURS = WorkingHours.from_settings()  # 9-17, Monday to Friday
+HOURS = WorkingHours(time(9), time(17), frozenset(range(5)))  # Monday to Friday
 
 
 def at(*args) -> datetime:
@@ -54,23 +55,65 @@ def test_hours_are_the_prospects_own_not_the_servers():
     assert due.astimezone(tokyo) == datetime(2026, 11, 19, 9, 0, tzinfo=tokyo)
 
 
-def test_due_time_is_never_in_the_past(rep):
-    prospect = ProspectFactory(owner=rep, timezone="Europe/Berlin")
-    due = scheduling.due_at_for(prospect, after=timezone.now() - timedelta(days=30))
-    assert due >= timezone.now() - timedelta(seconds=1)
+# Fixed moments, in Berlin, at which scheduling must behave: inside and outside working
+# hours, a second before closing time, a weekend night, the night the clocks go back and a
+# Friday before the clocks go forward.
+MOMENTS = {
+    "inside working hours": at(2026, 11, 18, 11, 19, 14, 491874),
+    "evening": at(2026, 11, 18, 19, 45),
+    "just before closing": at(2026, 11, 20, 16, 59, 31),
+    "sunday night": at(2026, 11, 22, 2, 7),
+    "clocks go back": datetime(2026, 10, 25, 0, 30, tzinfo=zoneinfo.ZoneInfo("UTC")),
+    "before clocks go forward": at(2026, 3, 27, 16, 30),
+}
+
+
+def assert_a_good_time(due: datetime, now: datetime) -> None:
     local = due.astimezone(BERLIN)
-    assert local.weekday() < 5 and 9 <= local.hour < 17
+    assert (due.second, due.microsecond) == (0, 0), f"{due} is not a whole minute"
+    assert due >= now, f"{due} is in the past at {now}"
+    assert local.weekday() < 5 and 9 <= local.hour < 17, f"{local} is outside working hours"
 
 
-def test_one_open_touch_per_person_per_day(rep):
+@pytest.mark.parametrize("moment", MOMENTS.values(), ids=MOMENTS.keys())
+@pytest.mark.parametrize(("days", "hrs"), [(0, 0), (1, 0), (2, 3)])
+def test_due_times_are_whole_minutes_in_working_hours_and_never_past(rep, moment, days, hrs):
     prospect = ProspectFactory(owner=rep, timezone="Europe/Berlin")
-    first = scheduling.due_at_for(prospect, days=2)
-    ConciergeTaskFactory(prospect=prospect, due_at=first)
-    second = scheduling.due_at_for(prospect, days=2)
-    assert second.astimezone(BERLIN).date() > first.astimezone(BERLIN).date()
-    ConciergeTaskFactory(prospect=prospect, due_at=first, status="done")
+    with time_machine.travel(moment, tick=False):
+        due = scheduling.due_at_for(prospect, after=moment - timedelta(days=30), days=days, hrs=hrs)
+        assert_a_good_time(due, moment)
+
+
+@pytest.mark.parametrize(
+    ("moment", "days", "expected"),
+    [
+        (MOMENTS["inside working hours"], 0, at(2026, 11, 18, 11, 20)),  # the next whole minute
+        (MOMENTS["inside working hours"], 2, at(2026, 11, 20, 11, 20)),
+        (MOMENTS["evening"], 0, at(2026, 11, 19, 9, 0)),
+        (MOMENTS["just before closing"], 0, at(2026, 11, 23, 9, 0)),  # 17:00 is closed: Monday
+        (MOMENTS["sunday night"], 1, at(2026, 11, 24, 9, 0)),
+        (MOMENTS["clocks go back"], 0, at(2026, 10, 26, 9, 0)),  # a Sunday: Monday, in CET
+        (MOMENTS["before clocks go forward"], 1, at(2026, 3, 30, 16, 30)),  # now in CEST
+    ],
+)
+def test_due_time_at_fixed_moments(rep, moment, days, expected):
+    prospect = ProspectFactory(owner=rep, timezone="Europe/Berlin")
+    with time_machine.travel(moment, tick=False):
+        assert scheduling.due_at_for(prospect, days=days) == expected
+
+
+@pytest.mark.parametrize("moment", MOMENTS.values(), ids=MOMENTS.keys())
+def test_one_open_touch_per_person_per_day(rep, moment):
+    prospect = ProspectFactory(owner=rep, timezone="Europe/Berlin")
     other = ProspectFactory(owner=rep, timezone="Europe/Berlin")
-    assert scheduling.due_at_for(other, days=2) == first, "the cap is per person"
+    with time_machine.travel(moment, tick=False):
+        first = scheduling.due_at_for(prospect, days=2)
+        ConciergeTaskFactory(prospect=prospect, due_at=first)
+        second = scheduling.due_at_for(prospect, days=2)
+        assert second.astimezone(BERLIN).date() > first.astimezone(BERLIN).date()
+        assert_a_good_time(second, moment)
+        ConciergeTaskFactory(prospect=prospect, due_at=first, status="done")
+        assert scheduling.due_at_for(other, days=2) == first, "the cap is per person"
 
 
 def test_a_date_they_asked_for_starts_their_working_day(rep):

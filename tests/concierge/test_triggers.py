@@ -98,13 +98,20 @@ def test_disabled_and_other_teams_playbooks_do_not_run(own_prospect, other_team)
     assert not ConciergeTask.objects.exists()
 
 
+def rep_time(rep) -> str:
+    """Now as the rep's browser sends it: a datetime-local value in the rep's own zone."""
+    return timezone.localtime(timezone=zoneinfo.ZoneInfo(rep.timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
 def test_conversation_with_a_next_step_lands_in_the_queue(client, rep, own_prospect):
+    rep.timezone = "Asia/Tokyo"  # ahead of the server and of the prospect (UTC)
+    rep.save(update_fields=["timezone"])
     client.force_login(rep)
-    day = timezone.localdate() + timedelta(days=10)
+    day = timezone.localdate(timezone=zoneinfo.ZoneInfo(rep.timezone)) + timedelta(days=10)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     client.post(reverse("prospects:conversation_create", args=[own_prospect.pk]), {
-        "channel": "call", "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "channel": "call", "occurred_at": rep_time(rep),
         "questions": "Can we check back after the board meeting?", "feeling_before": 3,
         "feeling_after": 4, "next_step_on": day.isoformat(),
         "next_step_help": "Bring the rollout plan they asked for.",
@@ -112,13 +119,14 @@ def test_conversation_with_a_next_step_lands_in_the_queue(client, rep, own_prosp
     task = ConciergeTask.objects.get()
     assert task.kind == "check_in" and task.assignee == rep
     assert task.help_offered == "Bring the rollout plan they asked for."
-    assert timezone.localtime(task.due_at, timezone.get_fixed_timezone(0)).date() == day
+    local = task.due_at.astimezone(zoneinfo.ZoneInfo(own_prospect.timezone))
+    assert (local.date(), local.hour, local.minute) == (day, 9, 0), "9:00 their time that day"
 
 
 def test_next_step_needs_the_help_offered_and_a_future_date(client, rep, own_prospect):
     client.force_login(rep)
     url = reverse("prospects:conversation_create", args=[own_prospect.pk])
-    data = {"channel": "call", "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    data = {"channel": "call", "occurred_at": rep_time(rep),
             "questions": "x", "feeling_before": 3, "feeling_after": 4,
             "next_step_kind": "send_resource"}  # fmt: skip
     assert "Say what help you will offer" in client.post(url, data).text

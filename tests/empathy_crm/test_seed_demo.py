@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import zoneinfo
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 
 from empathy_crm.access import Role
@@ -49,3 +51,20 @@ def test_seed_demo_keeps_a_password_the_user_changed(db):
     call_command("seed_demo", stdout=StringIO())
     sam.refresh_from_db()
     assert sam.check_password("my-own-secret-phrase")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-11-22T02:07:00+01:00", "2026-11-23T08:00:00+00:00", "2026-11-18T23:59:00-08:00"],
+    ids=["sunday night", "monday morning", "wednesday midnight in california"],
+)
+def test_demo_follow_ups_fall_inside_their_prospects_working_hours(db, clock, moment):
+    clock.move_to(moment)
+    call_command("seed_demo", stdout=StringIO())
+    from concierge.models import ConciergeTask
+
+    tasks = list(ConciergeTask.objects.select_related("prospect"))
+    assert any(t.status == "due" for t in tasks), "the demo queue has something overdue"
+    for task in tasks:
+        local = task.due_at.astimezone(zoneinfo.ZoneInfo(task.prospect.timezone))
+        assert local.weekday() < 5 and 9 <= local.hour < 17, f"{task} falls due at {local:%a %H:%M}"
