@@ -111,9 +111,23 @@ def maps_by_id(ids: list[int]):
 
 @login_required
 def prospect_map(request, prospect_pk: int):
+    """Your map of a person: GET opens it (or says there is none yet, with the maps your
+    team made of them); POST starts it, for those who may edit the person."""
     prospect = get_for(request.user, Prospect.objects.all(), pk=prospect_pk)
-    empathy_map = services.map_for_prospect(prospect=prospect, author=request.user)
-    return redirect(empathy_map)
+    mine = EmpathyMap.objects.filter(prospect=prospect, owner=request.user).first()
+    if request.method == "POST":
+        if not may_edit(request.user, prospect.owner_id):
+            raise Http404
+        return redirect(mine or services.map_for_prospect(prospect=prospect, author=request.user))
+    if mine:
+        return redirect(mine)
+    others = EmpathyMap.objects.visible_to(request.user).filter(prospect=prospect)
+    context = {
+        "prospect": prospect,
+        "maps": others.select_related("owner").order_by("-updated_at")[:20],
+        "may_start": may_edit(request.user, prospect.owner_id),
+    }
+    return render(request, "empathy_maps/prospect_map.html", context)
 
 
 @login_required

@@ -18,7 +18,8 @@ def test_map_from_quotes_returned_revised_and_approved(
 
     sign_in(page, "rep")
     page.goto(dana.get_absolute_url())
-    follow(page, "Empathy map", exact=True)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Empathy map", exact=True).click()
     evidence = page.locator("section.evidence li")
     for quote in ("I can't survive another failed rollout.", "If dispatch hates it, it's dead."):
         evidence.filter(has_text=quote).get_by_role("button", name="Map as Says").click()

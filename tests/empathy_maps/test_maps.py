@@ -30,13 +30,34 @@ def post(client, name, emap, *args, **data):
     )
 
 
-def test_a_prospects_map_opens_from_their_page(client, rep, own_prospect):
+def test_a_prospects_map_is_started_with_a_post_and_opened_with_a_get(client, rep, own_prospect):
     client.force_login(rep)
     assert "Empathy map" in client.get(own_prospect.get_absolute_url()).text
-    response = client.get(reverse("empathy_maps:prospect_map", args=[own_prospect.pk]))
+    url = reverse("empathy_maps:prospect_map", args=[own_prospect.pk])
+    page = client.get(url)
+    assert "Start an empathy map" in page.text and not EmpathyMap.objects.exists(), (
+        "GET writes nothing"
+    )
+    response = client.post(url)
     emap = EmpathyMap.objects.get()
     assert response["Location"] == emap.get_absolute_url()
     assert emap.owner == rep and emap.status == MapStatus.DRAFT
+    assert client.get(url)["Location"] == emap.get_absolute_url(), "GET opens it once it exists"
+    client.post(url)
+    assert EmpathyMap.objects.count() == 1, "starting twice opens the same map"
+
+
+def test_a_teammate_sees_the_maps_of_a_person_but_cannot_start_one(
+    client, rep, teammate, own_prospect
+):
+    emap = services.map_for_prospect(prospect=own_prospect, author=rep)
+    client.force_login(teammate)
+    url = reverse("empathy_maps:prospect_map", args=[own_prospect.pk])
+    page = client.get(url)
+    assert "Start an empathy map" not in page.text
+    assert emap.get_absolute_url() in page.text, "the owner's map is listed"
+    assert client.post(url).status_code == 404
+    assert EmpathyMap.objects.count() == 1
 
 
 def test_one_click_turns_a_quote_into_an_entry_with_its_evidence(client, rep, emap, talk):
@@ -57,6 +78,7 @@ def test_an_observed_entry_without_evidence_is_flagged(client, rep, emap):
         client, "entry_create", emap, quadrant="does", text="Builds spreadsheets at night"
     )
     assert "observed, no evidence" in response.text
+    assert Entry.objects.get(quadrant="does").needs_evidence is True
     post(client, "entry_create", emap, quadrant="feels", text="Anxious about the board meeting")
     assert Entry.objects.get(quadrant="feels").needs_evidence is False
 
@@ -239,7 +261,12 @@ def test_nobody_reviews_their_own_map_or_an_unsubmitted_one(rep, manager, emap):
 def test_who_may_see_edit_and_review_a_map(client, request, emap, who, board, edit, review):
     client.force_login(request.getfixturevalue(who))
     assert client.get(emap.get_absolute_url()).status_code == board
-    assert post(client, "entry_create", emap, quadrant="says", text="x").status_code == edit
+    assert (
+        post(client, "entry_create", emap, quadrant="says", text=f"{who} wrote this").status_code
+        == edit
+    )
+    written = list(emap.entries.values_list("text", flat=True))
+    assert written == ([f"{who} wrote this"] if edit == 200 else []), "only editors add entries"
     assert client.get(reverse("empathy_maps:review", args=[emap.pk])).status_code == review
 
 
