@@ -267,14 +267,19 @@ def calendar_settings(request):
         feed.rotate()
         messages.success(request, "New link made. The old one stopped working.")
         return redirect("concierge:calendar_settings")
+    if not request.user.link_works(feed.created_at):
+        feed.rotate()  # revoked while their account was deactivated: a fresh link
     url = request.build_absolute_uri(reverse("concierge:calendar_feed", args=[feed.token]))
     return render(request, "concierge/calendar.html", {"feed_url": url})
 
 
 def calendar_feed(request, token: str):
     """The rep's open follow-ups as iCalendar, for any calendar app. The secret token in the
-    URL is the only credential; an unknown or revoked token is a 404."""
+    URL is the only credential; an unknown or revoked token, or one of a deactivated user
+    (deactivating revokes it for good), is a 404."""
     feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    if not feed.user.link_works(feed.created_at):
+        raise Http404
     horizon = timezone.now() + timedelta(days=60)
     tasks = (
         ConciergeTask.objects.open()

@@ -18,6 +18,11 @@ class UserAdmin(DjangoUserAdmin):
         ("Empathy CRM", {"fields": ("email", "first_name", "last_name", "team", "groups")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            obj.deactivate()  # their secret links stop working too
+
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):

@@ -11,6 +11,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from empathy_crm.access import Role, role_of
@@ -72,12 +73,29 @@ class User(AbstractUser):
         help_text="The team a rep works in (a manager is a member of the team they manage).",
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    links_revoked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Secret links (the calendar feed) made before this moment no longer work.",
+    )
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def deactivate(self) -> None:
+        """Sign-in stops, and so do the secret links made so far: reactivating the user
+        later does not bring an old link back."""
+        self.is_active = False
+        self.links_revoked_at = timezone.now()
+        self.save(update_fields=["is_active", "links_revoked_at"])
+
+    def link_works(self, made_at) -> bool:
+        """Whether a secret link of this user's, made at ``made_at``, may still be used."""
+        return self.is_active and (self.links_revoked_at is None or made_at > self.links_revoked_at)
 
     @cached_property
     def role(self) -> Role | None:

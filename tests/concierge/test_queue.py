@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from concierge.models import TaskStatus
+from concierge.models import CalendarFeed, TaskStatus
 from tests.factories import ConciergeTaskFactory, ProspectFactory
 
 QUEUE = reverse("concierge:queue")
@@ -118,15 +118,36 @@ def test_hand_over_to_a_teammate_but_not_outside_the_team(client, rep, teammate,
     assert task.assignee == teammate
 
 
-@pytest.mark.parametrize("action", ["task_done", "task_snooze", "task_skip", "task_reassign"])
-def test_others_cannot_touch_a_reps_follow_up(client, teammate, outsider, manager, task, action):
+# What each action does to the follow-up, and data that would do it.
+ACTION_EFFECTS = {
+    "task_done": ({"outcome": "no_response", "receivers_eye": "It saves them a week."},
+                  lambda task, people: task.status == TaskStatus.DONE),
+    "task_snooze": ({"until": "tomorrow"}, lambda task, people: task.status == TaskStatus.SNOOZED),
+    "task_skip": ({"reason": "They asked for a pause."},
+                  lambda task, people: task.status == TaskStatus.SKIPPED),
+    "task_reassign": ({"to": "teammate"},
+                      lambda task, people: task.assignee == people["teammate"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("action", sorted(ACTION_EFFECTS))
+def test_others_cannot_touch_a_reps_follow_up_but_their_manager_can(
+    client, rep, teammate, outsider, manager, task, action
+):
+    people = {"teammate": teammate}
+    data, took_effect = ACTION_EFFECTS[action]
+    data = {k: people[v].pk if v in people else v for k, v in data.items()}
     url = reverse(f"concierge:{action}", args=[task.pk])
     for intruder in (teammate, outsider):
         client.force_login(intruder)
-        assert client.post(url, {"reason": "x", "until": "tomorrow"}).status_code == 404
+        assert client.post(url, data).status_code == 404
+        task.refresh_from_db()
+        assert (task.status, task.assignee) == (TaskStatus.DUE, rep), "valid data, no effect"
     client.force_login(manager)
-    assert client.post(url, {"reason": "coaching", "until": "tomorrow", "outcome": "no_response",
-                             "receivers_eye": "x", "to": task.assignee_id}).status_code == 302  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    task.refresh_from_db()
+    assert took_effect(task, people), f"the manager's {action} did not happen"
+    assert task.events.get().actor == manager, "the history says who did it"
 
 
 def test_opening_an_action_loads_its_form_into_the_row(client, rep, task):
@@ -235,3 +256,29 @@ def test_the_queue_says_what_became_due_since_the_last_look(client, rep):
     assert "1 follow-up became due since you last looked" in first
     assert "Send a resource for Grace Liu" in first
     assert "became due since you last looked" not in client.get(QUEUE).text
+
+
+def test_a_deactivated_users_calendar_feed_stops_for_good(client, admin_user, rep, task):
+    feed = CalendarFeed.objects.create(user=rep)
+    url = reverse("concierge:calendar_feed", args=[feed.token])
+    assert client.get(url).status_code == 200
+    admin_user.is_superuser = True  # Django admin's own permission check
+    admin_user.save(update_fields=["is_superuser"])
+    client.force_login(admin_user)
+    change = reverse("admin:people_user_change", args=[rep.pk])
+    form = client.get(change).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update(groups=[g.pk for g in rep.groups.all()], is_active="", team=rep.team_id,
+                date_joined_0="2026-01-01", date_joined_1="09:00", last_login_0="", last_login_1="")  # fmt: skip
+    data.pop("user_permissions", None)
+    assert client.post(change, data).status_code == 302
+    rep.refresh_from_db()
+    assert not rep.is_active and rep.links_revoked_at is not None
+    assert client.get(url).status_code == 404, "a deactivated user's feed serves nothing"
+    rep.is_active = True
+    rep.save(update_fields=["is_active"])
+    assert client.get(url).status_code == 404, "reactivating does not bring the old link back"
+    client.force_login(rep)
+    client.get(reverse("concierge:calendar_settings"))
+    feed.refresh_from_db()
+    assert client.get(reverse("concierge:calendar_feed", args=[feed.token])).status_code == 200
