@@ -76,18 +76,22 @@ def copy_rows(model, columns: list[str], rows: Iterable[tuple]) -> None:
 def fill_prospects(*, accounts: int, prospects: int, conversations: int, engagements: int) -> None:
     rng = random.Random(42)
     now = timezone.now()
-    reps = list(User.objects.filter(username__startswith="bench_rep_").values_list("pk", flat=True))
+    team_of = dict(
+        User.objects.filter(username__startswith="bench_rep_").values_list("pk", "team_id")
+    )
+    reps = sorted(team_of)
     assets = ContentAsset.objects.bulk_create(
         ContentAsset(title=f"Guide {n}", kind="guide", questions_answered=q)
         for n, q in enumerate(QUESTIONS)
     )
     copy_rows(
         Account,
-        ["name", "domain", "industry", "size", "owner_id", "climb_goal", "climb_position",
-         "climb_blockers", "created_at"],
+        ["name", "domain", "industry", "size", "owner_id", "team_id", "climb_goal",
+         "climb_position", "climb_blockers", "created_at"],
         (
             (f"Company {n}", f"company{n}.example", "Software", "51-200", reps[n % len(reps)],
-             "One view of every customer", "Piloting", "IT capacity", now)
+             team_of[reps[n % len(reps)]], "One view of every customer", "Piloting",
+             "IT capacity", now)
             for n in range(accounts)
         ),
     )  # fmt: skip
@@ -98,12 +102,13 @@ def fill_prospects(*, accounts: int, prospects: int, conversations: int, engagem
     copy_rows(
         Prospect,
         ["first_name", "last_name", "email", "phone", "title", "account_id", "owner_id",
-         "buying_role", "willingness", "stage", "timezone", "do_not_contact", "source",
+         "team_id", "buying_role", "willingness", "stage", "timezone", "do_not_contact", "source",
          "open_question", "feeling_trend", "created_at", "updated_at"],
         (
             (FIRST[n % len(FIRST)], f"{LAST[n % len(LAST)]}{n}", f"person{n}@company{n % accounts}.example",
              "", "Head of Operations", first_account + n % accounts,
-             reps[(n % accounts) % len(reps)], roles[n % len(roles)], willing[n % len(willing)],
+             reps[(n % accounts) % len(reps)], team_of[reps[(n % accounts) % len(reps)]],
+             roles[n % len(roles)], willing[n % len(willing)],
              stages[n % len(stages)], "America/Chicago", n % 50 == 0, "bench",
              QUESTIONS[n % len(QUESTIONS)] if n % 3 else "", "", now, now)
             for n in range(prospects)

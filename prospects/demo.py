@@ -144,7 +144,7 @@ def seed_prospects(users: dict[str, User]) -> None:
     for spec in ACCOUNTS:
         owner = users[spec["people"][0][6]]
         account = Account.objects.create(
-            name=spec["name"], domain=spec["domain"], industry=spec["industry"],
+            team=team, name=spec["name"], domain=spec["domain"], industry=spec["industry"],
             size=spec["size"], owner=owner, climb_goal=spec["goal"],
             climb_position=spec["position"], climb_blockers=spec["blockers"],
         )  # fmt: skip
@@ -152,7 +152,7 @@ def seed_prospects(users: dict[str, User]) -> None:
             spec["people"]
         ):
             prospect = Prospect.objects.create(
-                first_name=first, last_name=last, title=title, account=account,
+                team=team, first_name=first, last_name=last, title=title, account=account,
                 email=f"{first.split()[-1].lower()}.{last.lower()}@{spec['domain']}",
                 owner=users[rep], buying_role=role, willingness=willing, stage=stage,
                 timezone=tz, source="Website", open_question=question,

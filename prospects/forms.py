@@ -109,7 +109,9 @@ class ProspectFilterForm(forms.Form):
             # Matching accounts first, as a short id list: the OR below then stays a
             # bitmap OR of (trigram) indexes on one table instead of a scan over a join.
             accounts = list(
-                Account.objects.filter(name__icontains=term).values_list("pk", flat=True)[:200]
+                Account.objects.visible_to(self.user)
+                .filter(name__icontains=term)
+                .values_list("pk", flat=True)[:200]
             )
             queryset = queryset.filter(
                 Q(first_name__icontains=term)
@@ -167,11 +169,17 @@ class ProspectForm(forms.ModelForm):
         widget=forms.TextInput(attrs=COMPANY_SUGGESTIONS),
     )
 
+    def __init__(self, *args, team_id: int | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team_id = team_id
+
     def clean_email(self) -> str:
+        """One record of a person per team: only the user's own team is asked (whether
+        another team knows them is not this user's to learn)."""
         email = self.cleaned_data["email"].lower()
-        clash = Prospect.objects.filter(email__lower=email).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError("A prospect with this email already exists.")
+        team = Prospect.objects.of_team(self.team_id)
+        if team.filter(email__lower=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Your team already has a prospect with this email.")
         return email
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django import forms
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -102,10 +104,11 @@ RowForm.base_fields = _SharedFields(RowForm.base_fields)
 
 @dataclass
 class Plan:
-    """What the import would do: rows to create, rows to update, and errors by row."""
+    """What the import would do: rows to create, rows to update, and errors by row. Rows are
+    keyed by (team id, email): each team keeps its own record of a person."""
 
-    creates: dict[str, dict] = field(default_factory=dict)  # email -> values
-    updates: dict[str, dict] = field(default_factory=dict)
+    creates: dict[tuple[int | None, str], dict] = field(default_factory=dict)
+    updates: dict[tuple[int | None, str], dict] = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
     total: int = 0
 
@@ -153,11 +156,41 @@ def owners_for(user: User) -> dict[str, User]:
     else:
         people = User.objects.filter(pk=user.pk)
     found: dict[str, User] = {}
-    for person in people:
+    # With their roles and managed teams: whose records they keep (records_team).
+    for person in people.select_related("managed_team").prefetch_related("groups"):
         found[person.username.lower()] = person
         if person.email:
             found[person.email.lower()] = person
     return found
+
+
+def records_team(person: User) -> int | None:
+    """The team whose records ``person`` keeps: the team they manage, else their own."""
+    if person.role is Role.MANAGER:
+        managed = getattr(person, "managed_team", None)
+        return managed.pk if managed else person.team_id
+    return person.team_id
+
+
+def _existing(emails: set[str], user: User) -> tuple[dict, set]:
+    """The records the file's emails match, as {(team id, email): pk}, and which of them the
+    user may edit. A rep or manager looks only in their own team; an admin in every team."""
+    existing: dict[tuple[int | None, str], int] = {}
+    editable: set[tuple[int | None, str]] = set()
+    records = Prospect.objects.annotate(email_lower=Lower("email"))
+    if user.role is not Role.ADMIN:
+        records = records.filter(team_id=user.scope_team_id)
+    email_list = list(emails)
+    for start in range(0, len(email_list), 2000):
+        chunk = records.filter(email_lower__in=email_list[start : start + 2000])
+        for pk, email, team_id in chunk.values_list("pk", "email_lower", "team_id"):
+            existing[(team_id, email)] = pk
+        editable.update(
+            chunk.filter(pk__in=Prospect.objects.editable_by(user).values("pk")).values_list(
+                "team_id", "email_lower"
+            )
+        )
+    return existing, editable
 
 
 def plan_import(content: str, user: User, on_progress=None) -> Plan:
@@ -165,28 +198,12 @@ def plan_import(content: str, user: User, on_progress=None) -> Plan:
     rows = read_rows(content)
     plan = Plan(total=len(rows))
     owners = owners_for(user)
-    emails = set()
-    for row in rows:
-        email = (row.get("email") or "").strip().lower()
-        if email:
-            emails.add(email)
-    existing = {}
-    editable = set()
-    email_list = list(emails)
-    for start in range(0, len(email_list), 2000):
-        chunk = email_list[start : start + 2000]
-        for pk, email in (
-            Prospect.objects.annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=chunk)
-            .values_list("pk", "email_lower")
-        ):
-            existing[email] = pk
-        editable.update(
-            Prospect.objects.editable_by(user)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=chunk)
-            .values_list("email_lower", flat=True)
-        )
+    emails = {(row.get("email") or "").strip().lower() for row in rows} - {""}
+    existing, editable = _existing(emails, user)
+    teams_with = defaultdict(list)  # email -> the teams that have a record of it
+    for team_id, email in existing:
+        teams_with[email].append(team_id)
+    own_team = user.scope_team_id if user.role is not Role.ADMIN else records_team(user)
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         if on_progress and number % 500 == 0:
             on_progress(number - 1)
@@ -201,6 +218,7 @@ def plan_import(content: str, user: User, on_progress=None) -> Plan:
             continue
         values = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
         email = values["email"]
+        team_id = own_team
         if "owner" in values:
             owner = owners.get(values["owner"].lower())
             if owner is None:
@@ -209,16 +227,27 @@ def plan_import(content: str, user: User, on_progress=None) -> Plan:
                 )
                 continue
             values["owner"] = owner
-        if email in existing and email not in editable:
-            plan.errors.append(
-                error(number, "email", "A prospect with this email belongs to someone else's team.")
-            )
+            team_id = records_team(owner)
+        elif user.role is Role.ADMIN and len(teams_with[email]) == 1:
+            team_id = teams_with[email][0]  # the one record of them there is
+        elif user.role is Role.ADMIN and len(teams_with[email]) > 1:
+            plan.errors.append(error(number, "owner", (
+                f"{len(teams_with[email])} teams keep a record of {email}: name the owner, so "
+                "we know whose record to update."
+            )))  # fmt: skip
             continue
-        if email in existing:
-            plan.updates[email] = {**plan.updates.get(email, {}), **values, "_pk": existing[email]}
+        key = (team_id, email)
+        if key in existing and key not in editable:
+            plan.errors.append(error(number, "email", (
+                "This person is a teammate's prospect: ask them or your manager to update it."
+            )))  # fmt: skip
+            continue
+        values["team_id"] = team_id
+        if key in existing:
+            plan.updates[key] = {**plan.updates.get(key, {}), **values, "_pk": existing[key]}
         else:
             values.setdefault("owner", user)
-            plan.creates[email] = {**plan.creates.get(email, {}), **values}
+            plan.creates[key] = {**plan.creates.get(key, {}), **values}
     if on_progress:
         on_progress(len(rows))
     return plan
@@ -366,8 +395,8 @@ def import_run(job_id: int) -> None:
 def import_write(plan: Plan) -> None:
     accounts = _accounts_for(list(plan.creates.values()) + list(plan.updates.values()))
     new = []
-    for email, values in plan.creates.items():
-        prospect = Prospect(email=email, owner=values["owner"])
+    for (team_id, email), values in plan.creates.items():
+        prospect = Prospect(email=email, owner=values["owner"], team_id=team_id)
         _apply(prospect, values, accounts)
         new.append(prospect)
     Prospect.objects.bulk_create(new, batch_size=2000)
@@ -401,45 +430,54 @@ def _apply(prospect: Prospect, values: dict, accounts: dict) -> set[str]:
     return changed
 
 
-def _account_key(values: dict) -> tuple[str, str] | None:
+def _account_key(values: dict) -> tuple[int | None, str, str] | None:
+    """(team id, domain, lowercased name) of the row's account, or None for no account."""
     domain = values.get("company_domain") or values["email"].rsplit("@", 1)[-1]
     if domain in FREE_MAIL_DOMAINS:
         domain = ""
     company = values.get("company", "")
     if not (company or values.get("company_domain")):
         return None
-    return (domain, company.lower())
+    return (values["team_id"], domain, company.lower())
 
 
 def _accounts_for(rows: list[dict]) -> dict:
-    """Match each row's account once, by domain first, then by name; create the rest."""
-    names_for: dict[tuple[str, str], str] = {}
+    """Match each row's account in its team once, by domain first, then by name; create the
+    rest. Another team's account of the same company never matches."""
+    names_for: dict[tuple[int | None, str, str], str] = {}
     for row in rows:
         key = _account_key(row)
         if key and key not in names_for:
-            names_for[key] = row.get("company") or key[0].split(".")[0].title()
-    domains = {d for d, _ in names_for if d}
-    names = {n for _, n in names_for if n}
-    by_domain = {a.domain.lower(): a for a in Account.objects.filter(domain__in=domains)}
-    by_name = {
-        a.name_lower: a
-        for a in Account.objects.annotate(name_lower=Lower("name")).filter(name_lower__in=names)
+            names_for[key] = row.get("company") or key[1].split(".")[0].title()
+    teams = {team for team, _, _ in names_for}
+    domains = {d for _, d, _ in names_for if d}
+    names = {n for _, _, n in names_for if n}
+    in_team = Q(team_id__in=[team for team in teams if team])
+    if None in teams:
+        in_team |= Q(team__isnull=True)
+    in_teams = Account.objects.filter(in_team)
+    by_domain = {
+        (a.team_id, a.domain_lower): a
+        for a in in_teams.annotate(domain_lower=Lower("domain")).filter(domain_lower__in=domains)
     }
-    found: dict[tuple[str, str], Account] = {}
-    missing: dict[tuple[str, str], Account] = {}
+    by_name: dict[tuple[int | None, str], Account] = {}
+    named = in_teams.annotate(name_lower=Lower("name")).filter(name_lower__in=names)
+    for a in named.order_by("pk"):
+        by_name.setdefault((a.team_id, a.name_lower), a)
+    found: dict[tuple[int | None, str, str], Account] = {}
+    new: list[Account] = []
     for key, display in names_for.items():
-        domain, name = key
-        account = (by_domain.get(domain) if domain else None) or (
-            by_name.get(name) if name else None
+        team_id, domain, name = key
+        account = (by_domain.get((team_id, domain)) if domain else None) or (
+            by_name.get((team_id, name)) if name else None
         )
         if account is None:
-            account = Account(name=display, domain=domain)
+            account = Account(name=display, domain=domain, team_id=team_id)
             if domain:
-                by_domain[domain] = account
+                by_domain[(team_id, domain)] = account
             if name:
-                by_name.setdefault(name, account)
-            missing[key] = account
+                by_name.setdefault((team_id, name), account)
+            new.append(account)
         found[key] = account
-    new = list({id(account): account for account in missing.values()}.values())
     Account.objects.bulk_create(new, batch_size=2000)
     return found

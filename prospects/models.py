@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.timezone import localdate, now
@@ -73,29 +73,44 @@ class AccountSize(models.TextChoices):
 
 
 class AccountQuerySet(ScopedQuerySet):
-    """An account is in scope when its owner is, or when one of its prospects is."""
+    """An account belongs to one team (another team's account of the same company is a
+    separate account, with its own climb): the team's reps and manager see it. Someone
+    without a team sees the accounts without one that they own or have people in."""
 
     def visible_to(self, user) -> AccountQuerySet:
-        if getattr(user, "role", None) is Role.ADMIN:
+        role = getattr(user, "role", None)
+        if role is Role.ADMIN:
             return self.all()
-        # One id list, the union of two index lookups, instead of an OR of two subplans
-        # that the planner can only apply by reading every account.
-        owned = super().visible_to(user).order_by().values("pk")
-        grouped = (
-            Prospect.objects.visible_to(user).exclude(account=None).order_by().values("account_id")
-        )
-        return self.filter(pk__in=owned.union(grouped))
+        if role not in (Role.MANAGER, Role.REP):
+            return self.none()
+        if user.scope_team_id:
+            return self.filter(team_id=user.scope_team_id)
+        mine = Prospect.objects.filter(owner=user, account=OuterRef("pk"))
+        return self.filter(Q(owner=user) | Q(Exists(mine)), team__isnull=True)
 
     def editable_by(self, user) -> AccountQuerySet:
+        """A rep edits the accounts they own or have people in; managers their team's."""
         if getattr(user, "role", None) is not Role.REP:
             return self.visible_to(user)
         mine = Prospect.objects.filter(owner=user, account=OuterRef("pk"))
-        return self.filter(Q(owner=user) | Q(Exists(mine)))
+        return self.visible_to(user).filter(Q(owner=user) | Q(Exists(mine)))
+
+    def of_team(self, team_id: int | None) -> AccountQuerySet:
+        """The accounts a prospect of ``team_id`` may join (None: those of no team)."""
+        return self.filter(team_id=team_id) if team_id else self.filter(team__isnull=True)
 
 
 class Account(models.Model):
     """An organisation; its prospects are the buying group making a change together."""
 
+    team = models.ForeignKey(
+        "people.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        help_text="The team whose buying group this is.",
+    )
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=200, blank=True, help_text="e.g. acme.com")
     industry = models.CharField(max_length=120, blank=True)
@@ -118,13 +133,21 @@ class Account(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # A company's domain names one account per team (and one among accounts of no team).
         constraints = [
             models.UniqueConstraint(
-                Lower("domain"), condition=~Q(domain=""), name="account_domain_unique_ci"
-            )
+                F("team"), Lower("domain"), condition=~Q(domain=""), name="account_domain_per_team"
+            ),
+            models.UniqueConstraint(
+                Lower("domain"),
+                condition=~Q(domain="") & Q(team__isnull=True),
+                name="account_domain_without_team",
+            ),
         ]
         indexes = [
             models.Index(Lower("name"), name="account_name_lower"),
+            models.Index(F("team"), Lower("name"), name="account_team_name_lower"),
+            models.Index(fields=["team", "name", "id"], name="account_team_name_order"),
         ]
 
     def __str__(self) -> str:
@@ -135,6 +158,10 @@ class Account(models.Model):
 
 
 class ProspectQuerySet(ScopedQuerySet):
+    def of_team(self, team_id: int | None) -> ProspectQuerySet:
+        """The records a team keeps (None: the records of no team)."""
+        return self.filter(team_id=team_id) if team_id else self.filter(team__isnull=True)
+
     def stale(self, days: int = 14) -> ProspectQuerySet:
         """No helpful touch for ``days`` days or more (never touched counts as stale)."""
         cutoff = now() - timedelta(days=days)
@@ -150,6 +177,14 @@ class Prospect(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(max_length=254)
+    team = models.ForeignKey(
+        "people.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prospects",
+        help_text="The team whose record this is; each team keeps its own record of a person.",
+    )
     phone = models.CharField(max_length=40, blank=True)
     title = models.CharField(max_length=150, blank=True)
     account = models.ForeignKey(
@@ -195,8 +230,13 @@ class Prospect(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
+        # One record of a person per team (and one among records of no team), by email in
+        # any case: another team's record of the same person is theirs, unseen and unsaid.
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="prospect_email_unique_ci"),
+            models.UniqueConstraint(F("team"), Lower("email"), name="prospect_email_per_team"),
+            models.UniqueConstraint(
+                Lower("email"), condition=Q(team__isnull=True), name="prospect_email_without_team"
+            ),
         ]
         indexes = [
             models.Index(fields=["owner", "stage"]),
@@ -205,6 +245,7 @@ class Prospect(models.Model):
             models.Index(fields=["owner", "feeling_trend"]),
             models.Index(fields=["account", "buying_role"]),
             models.Index(fields=["last_name", "first_name", "id"], name="prospect_name_order"),
+            models.Index(Lower("email"), name="prospect_email_lower"),
         ]
 
     def __str__(self) -> str:
@@ -333,7 +374,7 @@ class Conversation(models.Model):
 
 
 class Opportunity(models.Model):
-    """A real buying conversation that came out of helping."""
+    """A real buying conversation that came out of helping; in scope when its owner is."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -360,6 +401,8 @@ class Opportunity(models.Model):
     source_engagement = models.ForeignKey(
         Engagement, on_delete=models.SET_NULL, null=True, blank=True, related_name="opportunities"
     )
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_on", "-pk"]

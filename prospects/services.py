@@ -128,18 +128,22 @@ def emotional_journey(prospect: Prospect) -> list[dict]:
 # --- Inbound engagements ------------------------------------------------------------------
 
 
-def account_match_or_create(*, email: str, company: str, owner: User | None) -> Account | None:
-    """Match the account by the email's domain (unless free mail), then by company name."""
+def account_match_or_create(
+    *, email: str, company: str, owner: User | None, team_id: int | None
+) -> Account | None:
+    """The team's account of the person's company: matched by the email's domain (unless
+    free mail), then by company name, else created. Other teams' accounts never match."""
     domain = email.rsplit("@", 1)[-1].lower()
     company = company.strip()
     if domain in FREE_MAIL_DOMAINS:
         domain = ""
+    accounts = Account.objects.of_team(team_id).order_by("pk")
     if domain:
-        account = Account.objects.exclude(domain="").filter(domain__lower=domain).first()
+        account = accounts.exclude(domain="").filter(domain__lower=domain).first()
         if account:
             return account
     if company:
-        account = Account.objects.filter(name__lower=company.lower()).first()
+        account = accounts.filter(name__lower=company.lower()).first()
         if account:
             if domain and not account.domain:
                 account.domain = domain
@@ -148,7 +152,7 @@ def account_match_or_create(*, email: str, company: str, owner: User | None) -> 
     if not (company or domain):
         return None
     name = company or domain.split(".")[0].title()
-    return Account.objects.create(name=name, domain=domain, owner=owner)
+    return Account.objects.create(name=name, domain=domain, owner=owner, team_id=team_id)
 
 
 def asset_match_or_create(*, title: str, kind: str, url: str) -> ContentAsset | None:
@@ -167,14 +171,19 @@ def asset_match_or_create(*, title: str, kind: str, url: str) -> ContentAsset | 
     return found
 
 
-def account_for_company(*, company: str, email: str, owner: User | None) -> Account | None:
-    """The account a rep typed when adding someone: matched by name (any case), else by the
-    email's company domain, else created. None when they left it empty."""
+def account_for_company(
+    *, company: str, email: str, owner: User | None, team_id: int | None
+) -> Account | None:
+    """The team's account a rep typed when adding someone: matched by name (any case), else
+    by the email's company domain, else created. None when they left it empty."""
     company = company.strip()
     if not company:
         return None
-    account = Account.objects.filter(name__lower=company.lower()).order_by("pk").first()
-    return account or account_match_or_create(email=email, company=company, owner=owner)
+    accounts = Account.objects.of_team(team_id).order_by("pk")
+    account = accounts.filter(name__lower=company.lower()).first()
+    return account or account_match_or_create(
+        email=email, company=company, owner=owner, team_id=team_id
+    )
 
 
 def owner_next_for(source: FormSource) -> User | None:
@@ -240,12 +249,17 @@ def _inbound_write(
 ) -> tuple[dict, Engagement, bool]:
     source = FormSource.objects.select_for_update().get(pk=form_source.pk)
     email = data["email"].strip().lower()
-    prospect = Prospect.objects.select_for_update().filter(email__lower=email).first()
+    # The source's team's record of the person: another team's is not this team's business.
+    team_prospects = Prospect.objects.filter(team_id=source.team_id)
+    prospect = team_prospects.select_for_update().filter(email__lower=email).first()
     created = prospect is None
     if created:
         owner = owner_next_for(source)
-        account = account_match_or_create(email=email, company=data.get("company", ""), owner=owner)
+        account = account_match_or_create(
+            email=email, company=data.get("company", ""), owner=owner, team_id=source.team_id
+        )
         prospect = Prospect.objects.create(
+            team_id=source.team_id,
             email=email,
             first_name=data.get("first_name", "").strip() or email.split("@")[0],
             last_name=data.get("last_name", "").strip(),
@@ -264,8 +278,9 @@ def _inbound_write(
                 changed.append(field)
         if prospect.account_id is None:
             account = account_match_or_create(
-                email=email, company=data.get("company", ""), owner=prospect.owner
-            )
+                email=email, company=data.get("company", ""), owner=prospect.owner,
+                team_id=prospect.team_id,
+            )  # fmt: skip
             if account:
                 prospect.account = account
                 changed.append("account")
@@ -317,13 +332,15 @@ def engagement_record(
 
 
 def prospect_add(*, prospect: Prospect, company: str = "") -> Prospect:
-    """Save a prospect a rep added by hand, in the account named ``company`` (found or
-    created), and say so (a buying group may have grown)."""
+    """Save a prospect a rep added by hand, in their owner's team and in the team's account
+    named ``company`` (found or created), and say so (a buying group may have grown)."""
     with transaction.atomic(durable=True):
+        prospect.team_id = prospect.owner.scope_team_id if prospect.owner_id else None
         if company.strip():
             prospect.account = account_for_company(
-                company=company, email=prospect.email, owner=prospect.owner
-            )
+                company=company, email=prospect.email, owner=prospect.owner,
+                team_id=prospect.team_id,
+            )  # fmt: skip
         prospect.save()
         signals.prospect_added.send(Prospect, prospect=prospect)
     return prospect

@@ -29,7 +29,14 @@ from prospects.forms import (
     ProspectForm,
     ProspectQuickEditForm,
 )
-from prospects.models import Account, Conversation, FormSource, Prospect, ProspectImport
+from prospects.models import (
+    Account,
+    Conversation,
+    FormSource,
+    Opportunity,
+    Prospect,
+    ProspectImport,
+)
 
 PAGE_SIZE = 25
 
@@ -120,7 +127,7 @@ def prospect_export(request):
 
 @login_required
 def prospect_create(request):
-    form = ProspectForm(request.POST or None)
+    form = ProspectForm(request.POST or None, team_id=request.user.scope_team_id)
     if request.method == "POST" and form.is_valid():
         prospect = form.save(commit=False)
         prospect.owner = request.user
@@ -316,7 +323,9 @@ def account_detail(request, pk: int):
         "group": charts.buying_group_map(members),
         "members": members,
         "conversations": conversations,
-        "opportunities": account.opportunities.select_related("prospect")[:20],
+        "opportunities": Opportunity.objects.visible_to(request.user)
+        .filter(account=account)
+        .select_related("prospect")[:20],
         "can_edit": Account.objects.editable_by(request.user).filter(pk=account.pk).exists(),
     }
     return render(request, "prospects/account_detail.html", context)

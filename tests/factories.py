@@ -58,16 +58,22 @@ class AccountFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Account {n}")
     domain = factory.Sequence(lambda n: f"account{n}.example")
+    owner = None
+    team_id = factory.LazyAttribute(lambda a: a.owner.scope_team_id if a.owner else None)
 
 
 class ProspectFactory(factory.django.DjangoModelFactory):
+    """A person in their owner's team's records, in an account of that team."""
+
     class Meta:
         model = "prospects.Prospect"
 
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"person{n}@example.org")
-    account = factory.SubFactory(AccountFactory)
+    owner = None
+    team_id = factory.LazyAttribute(lambda p: p.owner.scope_team_id if p.owner else None)
+    account = factory.SubFactory(AccountFactory, team_id=factory.SelfAttribute("..team_id"))
 
 
 class ConversationFactory(factory.django.DjangoModelFactory):

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from concierge.models import CalendarFeed, ConciergeTask
+from concierge.models import CalendarFeed, ConciergeTask, Playbook, PlaybookStep
 from empathy_maps import services as maps
 from empathy_maps.models import EmpathyMap, Entry, Persona
-from prospects.models import ProspectImport
+from prospects.models import Account, FormSource, Opportunity, Prospect, ProspectImport
 from tests.factories import (
     AccountFactory,
     ConciergeTaskFactory,
@@ -27,6 +28,7 @@ from tests.factories import (
 )
 
 MARK = "Zebedee"  # the team's prospect: must never show up for outsiders
+CLIMB = "Quietly replacing the dispatch system"  # the team's account's climb, in their words
 SEARCH = MARK[1:-1]  # finds the team's records, without echoing MARK back in a search box
 
 
@@ -44,6 +46,9 @@ class Access:
     method: str = "GET"
     args: Callable[[dict], list] | None = None  # the URL's arguments, from the world below
     query: dict | None = None  # GET parameters: a search for the team's record, say
+    # Valid form data (from the world and the caller): a view that forgot its check would
+    # act on it, where an empty body would only fail validation.
+    data: Callable[[dict, object], dict] | None = None
 
     def expected(self, who: str) -> int:
         """The status ``who`` (a rep or a manager of another team) must get."""
@@ -52,8 +57,26 @@ class Access:
         return 404 if self.scope == "record" or self.args else 200
 
 
-def record(args, method="GET"):
-    return Access("record", method, args)
+def record(args, method="GET", data=None):
+    return Access("record", method, args, data=data)
+
+
+def conversation(w, user):
+    return {"channel": "call", "occurred_at": "2026-11-18T09:00", "help_given": f"{user} was here",
+            "feeling_before": 2, "feeling_after": 4}  # fmt: skip
+
+
+def prospect_form(w, user):
+    """Adding the team's person, by their email and company: another team's own record."""
+    return {"first_name": "Outsider's", "email": w["prospect"].email, "company": w["account"].name,
+            "buying_role": "unknown", "willingness": "curious", "stage": "exploring",
+            "timezone": "UTC"}  # fmt: skip
+
+
+def csv_file(w, user):
+    row = f"{w['prospect'].email},Outsider's,{w['account'].name},{w['account'].domain}\n"
+    return {"file": SimpleUploadedFile("people.csv", b"email,first_name,company,company_domain\n"
+                                       + row.encode(), content_type="text/csv")}  # fmt: skip
 
 
 ACCESS: dict[str, Access] = {
@@ -62,25 +85,58 @@ ACCESS: dict[str, Access] = {
     "people:my_team": Access("list"),
     "people:team_detail": record(lambda w: [w["team"].pk]),
     "prospects:prospect_list": Access("list", query={"q": SEARCH, "owner": "all"}),
-    "prospects:prospect_create": Access("list"),
+    "prospects:prospect_create": Access("list", data=prospect_form),
     "prospects:prospect_export": Access("list", query={"q": SEARCH, "owner": "all"}),
     "prospects:prospect_detail": record(lambda w: [w["prospect"].pk]),
-    "prospects:prospect_update": record(lambda w: [w["prospect"].pk]),
-    "prospects:conversation_create": record(lambda w: [w["prospect"].pk], "POST"),
-    "prospects:engagement_create": record(lambda w: [w["prospect"].pk]),
-    "prospects:opportunity_create": record(lambda w: [w["prospect"].pk]),
+    "prospects:prospect_update": record(
+        lambda w: [w["prospect"].pk],
+        data=lambda w, u: {
+            "title": "Hijacked",
+            "buying_role": "skeptic",
+            "willingness": "not_now",
+            "stage": "resting",
+            "timezone": "UTC",
+        },
+    ),
+    "prospects:conversation_create": record(lambda w: [w["prospect"].pk], "POST", conversation),
+    "prospects:engagement_create": record(
+        lambda w: [w["prospect"].pk],
+        data=lambda w, u: {"occurred_at": "2026-11-18T09:00", "why": "Hijacked", "source": "event"},
+    ),
+    "prospects:opportunity_create": record(
+        lambda w: [w["prospect"].pk],
+        data=lambda w, u: {
+            "name": "Hijacked",
+            "amount": "100",
+            "status": "open",
+            "opened_on": "2026-11-18",
+        },
+    ),
     "prospects:account_list": Access("list", query={"q": SEARCH}),
     "prospects:account_options": Access("list", query={"company": SEARCH}),
     "prospects:account_detail": record(lambda w: [w["account"].pk]),
-    "prospects:account_update": record(lambda w: [w["account"].pk], "POST"),
-    "prospects:import_upload": Access("list"),
+    "prospects:account_update": record(
+        lambda w: [w["account"].pk], "POST", lambda w, u: {"climb_goal": "Hijacked"}
+    ),
+    "prospects:import_upload": Access("list", data=csv_file),
     "prospects:import_detail": record(lambda w: [w["import"].pk]),
     "prospects:import_confirm": record(lambda w: [w["import"].pk], "POST"),
-    "prospects:form_source_list": Access("admin"),
+    "prospects:form_source_list": Access(
+        "admin", data=lambda w, u: {"name": "Hijacked", "team": w["team"].pk, "is_active": "on"}
+    ),
     "prospects:form_source_rotate": Access("admin", "POST", lambda w: [w["source"].pk]),
     "concierge:queue": Access("list"),
     "concierge:playbook_list": Access("admin"),
-    "concierge:playbook_create": Access("admin"),
+    "concierge:playbook_create": Access(
+        "admin",
+        data=lambda w, u: {
+            "name": "Hijacked",
+            "trigger": "new_engagement",
+            "no_touch_days": 14,
+            "steps-TOTAL_FORMS": 0,
+            "steps-INITIAL_FORMS": 0,
+        },
+    ),
     "concierge:playbook_edit": Access("admin", args=lambda w: [w["step"].playbook_id]),
     "concierge:playbook_toggle": Access("admin", "POST", lambda w: [w["step"].playbook_id]),
     "concierge:playbook_step_move": Access(
@@ -88,24 +144,48 @@ ACCESS: dict[str, Access] = {
     ),
     "concierge:calendar_settings": Access("list"),
     "concierge:task_detail": record(lambda w: [w["task"].pk]),
-    "concierge:task_done": record(lambda w: [w["task"].pk], "POST"),
-    "concierge:task_snooze": record(lambda w: [w["task"].pk], "POST"),
-    "concierge:task_skip": record(lambda w: [w["task"].pk], "POST"),
-    "concierge:task_reassign": record(lambda w: [w["task"].pk], "POST"),
+    "concierge:task_done": record(
+        lambda w: [w["task"].pk],
+        "POST",
+        lambda w, u: {"outcome": "help_welcomed", "receivers_eye": "Hijacked"},
+    ),
+    "concierge:task_snooze": record(
+        lambda w: [w["task"].pk], "POST", lambda w, u: {"until": "tomorrow"}
+    ),
+    "concierge:task_skip": record(
+        lambda w: [w["task"].pk], "POST", lambda w, u: {"reason": "Hijacked"}
+    ),
+    "concierge:task_reassign": record(
+        lambda w: [w["task"].pk], "POST", lambda w, u: {"to": getattr(u, "pk", "")}
+    ),
     "empathy_maps:map_list": Access("list"),
     "empathy_maps:review_queue": Access("manager"),
     "empathy_maps:persona_list": Access("list"),
     "empathy_maps:persona_detail": record(lambda w: [w["persona"].pk]),
-    "empathy_maps:persona_members": record(lambda w: [w["persona"].pk], "POST"),
-    "empathy_maps:prospect_map": record(lambda w: [w["prospect"].pk]),
+    "empathy_maps:persona_members": record(
+        lambda w: [w["persona"].pk], "POST", lambda w, u: {"emails": w["prospect"].email}
+    ),
+    "empathy_maps:prospect_map": record(lambda w: [w["prospect"].pk], data=lambda w, u: {}),
     "empathy_maps:board": record(lambda w: [w["map"].pk]),
-    "empathy_maps:entry_create": record(lambda w: [w["map"].pk], "POST"),
-    "empathy_maps:entry_update": record(lambda w: [w["map"].pk, w["entry"].pk], "POST"),
+    "empathy_maps:entry_create": record(
+        lambda w: [w["map"].pk], "POST", lambda w, u: {"quadrant": "says", "text": "Hijacked"}
+    ),
+    "empathy_maps:entry_update": record(
+        lambda w: [w["map"].pk, w["entry"].pk],
+        "POST",
+        lambda w, u: {"quadrant": "feels", "text": "Hijacked"},
+    ),
     "empathy_maps:entry_delete": record(lambda w: [w["map"].pk, w["entry"].pk], "POST"),
     "empathy_maps:entry_move": record(lambda w: [w["map"].pk, w["entry"].pk, "down"], "POST"),
-    "empathy_maps:goal_update": record(lambda w: [w["map"].pk], "POST"),
+    "empathy_maps:goal_update": record(
+        lambda w: [w["map"].pk], "POST", lambda w, u: {"goal": "Hijacked", "success": "Hijacked"}
+    ),
     "empathy_maps:submit": record(lambda w: [w["map"].pk], "POST"),
-    "empathy_maps:review": Access("manager", args=lambda w: [w["map"].pk]),
+    "empathy_maps:review": Access(
+        "manager",
+        args=lambda w: [w["submitted_map"].pk],
+        data=lambda w, u: {"decision": "approve", "comment": "Hijacked"},
+    ),
     "empathy_maps:history": record(lambda w: [w["map"].pk]),
     "empathy_maps:export_markdown": record(lambda w: [w["map"].pk]),
 }
@@ -137,19 +217,26 @@ def test_every_view_says_who_may_use_it():
 
 @pytest.fixture
 def world(team, rep, manager, admin_user):
-    prospect = ProspectFactory(owner=rep, first_name=MARK, last_name="Hidden",
-                               account=AccountFactory(name=f"{MARK} Holdings"))  # fmt: skip
+    account = AccountFactory(name=f"{MARK} Holdings", domain="zebedee.example", owner=rep,
+                             climb_goal=CLIMB)  # fmt: skip
+    prospect = ProspectFactory(owner=rep, first_name=MARK, last_name="Hidden", account=account)
     emap = maps.map_for_prospect(prospect=prospect, author=rep)
+    waiting = maps.map_for_prospect(
+        prospect=ProspectFactory(owner=rep, account=account), author=rep
+    )
+    maps.entry_add(empathy_map=waiting, quadrant="says", text=f"{MARK} asked", by=rep)
+    maps.map_submit(empathy_map=waiting, by=rep)
     persona = Persona.objects.create(name=f"{MARK} persona", owner=manager)
     EmpathyMap.objects.create(persona=persona, owner=manager)
     return {
         "team": team,
         "prospect": prospect,
-        "account": prospect.account,
+        "account": account,
         "map": emap,
+        "submitted_map": waiting,
         "entry": Entry.objects.create(map=emap, quadrant="says", text=f"{MARK} said this"),
         "persona": persona,
-        "task": ConciergeTaskFactory(prospect=prospect),
+        "task": ConciergeTaskFactory(prospect=prospect, status="due"),
         "import": ProspectImport.objects.create(
             uploaded_by=rep, filename="people.csv", content="email\n"
         ),
@@ -159,10 +246,41 @@ def world(team, rep, manager, admin_user):
     }
 
 
-def call(client, name: str, access: Access, world: dict, *, follow: bool = False):
+def team_state(w: dict) -> dict:
+    """Everything of the team an outsider's request could change."""
+    team = w["team"]
+    prospect = Prospect.objects.get(pk=w["prospect"].pk)
+    account = Account.objects.get(pk=w["account"].pk)
+    emap = EmpathyMap.objects.get(pk=w["map"].pk)
+    task = ConciergeTask.objects.get(pk=w["task"].pk)
+    return {
+        "prospect": (prospect.first_name, prospect.title, prospect.stage, prospect.willingness,
+                     prospect.account_id, prospect.owner_id, prospect.team_id),
+        "account": (account.name, account.climb_goal, account.team_id, account.owner_id),
+        "records": (Prospect.objects.filter(team=team).count(),
+                    Account.objects.filter(team=team).count()),
+        "history": (prospect.conversations.count(), prospect.engagements.count(),
+                    Opportunity.objects.filter(account=account).count()),
+        "maps": (EmpathyMap.objects.filter(prospect__team=team).count(), emap.goal, emap.status,
+                 sorted(Entry.objects.filter(map__owner__team=team).values_list("text", flat=True)),
+                 EmpathyMap.objects.get(pk=w["submitted_map"].pk).status),
+        "persona": list(w["persona"].members.values_list("pk", flat=True)),
+        "task": (task.status, task.assignee_id, task.due_at),
+        "admin": (FormSource.objects.count(), FormSource.objects.get(pk=w["source"].pk).secret,
+                  Playbook.objects.count(), Playbook.objects.get(pk=w["step"].playbook_id).enabled,
+                  [s.pk for s in PlaybookStep.objects.order_by("order", "pk")]),
+        "import": ProspectImport.objects.get(pk=w["import"].pk).status,
+        "feed": CalendarFeed.objects.get(pk=w["feed"].pk).token,
+    }  # fmt: skip
+
+
+def call(client, name: str, access: Access, world: dict, user=None, *, follow: bool = False,
+         post: bool = False):  # fmt: skip
+    """Request ``name`` as its ACCESS entry says; ``post`` sends its form data instead, for a
+    view that takes both."""
     url = reverse(name, args=access.args(world) if access.args else [])
-    if access.method == "POST":
-        return client.post(url, {})
+    if access.method == "POST" or post:
+        return client.post(url, access.data(world, user) if access.data else {}, follow=follow)
     return client.get(url, access.query or {}, follow=follow)
 
 
@@ -170,6 +288,9 @@ def call(client, name: str, access: Access, world: dict, *, follow: bool = False
 def test_anonymous_visitors_are_sent_to_sign_in(client, world, name):
     response = call(client, name, ACCESS[name], world)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    if ACCESS[name].data and ACCESS[name].method == "GET":
+        response = call(client, name, ACCESS[name], world, post=True)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 @pytest.mark.parametrize("who", ["outsider", "other_manager"])
@@ -177,7 +298,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, world, name):
 def test_another_team_gets_nothing_of_this_team(client, request, world, who, name):
     client.force_login(request.getfixturevalue(who))
     access = ACCESS[name]
-    response = call(client, name, access, world, follow=True)  # "My team" leads to their own
+    user = request.getfixturevalue(who)
+    response = call(client, name, access, world, user, follow=True)  # "My team": their own
     assert response.status_code == access.expected(who)
     if response.status_code == 200:
         body = b"".join(response) if response.streaming else response.content
@@ -185,21 +307,33 @@ def test_another_team_gets_nothing_of_this_team(client, request, world, who, nam
 
 
 def test_nothing_changes_when_outsiders_try_every_view(client, world, outsider, other_manager):
-    prospect, task = world["prospect"], world["task"]
-    before = (prospect.stage, task.status, task.assignee_id, world["source"].secret,
-              world["step"].playbook.enabled, world["map"].status, world["map"].goal)  # fmt: skip
+    before = team_state(world)
     for user in (outsider, other_manager):
         client.force_login(user)
         for name, access in ACCESS.items():
-            call(client, name, access, world)
-    prospect.refresh_from_db()
-    task = ConciergeTask.objects.get(pk=task.pk)
-    world["source"].refresh_from_db()
-    world["step"].playbook.refresh_from_db()
-    emap = EmpathyMap.objects.get(pk=world["map"].pk)
-    after = (prospect.stage, task.status, task.assignee_id, world["source"].secret,
-             world["step"].playbook.enabled, emap.status, emap.goal)  # fmt: skip
-    assert after == before
-    assert list(emap.entries.values_list("text", flat=True)) == [f"{MARK} said this"]
-    assert ProspectImport.objects.get().status == ProspectImport.Status.PREVIEWED
-    assert prospect.conversations.count() == 0
+            call(client, name, access, world, user)
+            if access.data and access.method == "GET":
+                call(client, name, access, world, user, post=True)
+    assert team_state(world) == before
+
+
+def test_a_person_the_team_knows_is_a_separate_record_for_another_team(
+    client, world, outsider, other_manager
+):
+    """Another team adds the same person at the same company, by hand and by import: each
+    gets a record and an account of its own, and never a glimpse of this team's."""
+    client.force_login(outsider)
+    for name in ("prospects:prospect_create", "prospects:import_upload"):
+        response = call(client, name, ACCESS[name], world, outsider, post=True, follow=True)
+        assert response.status_code == 200
+        assert CLIMB.encode() not in response.content
+    job = ProspectImport.objects.get(uploaded_by=outsider)
+    assert (job.created_count, job.updated_count, job.errors) == (0, 1, []), "their own, by hand"
+    theirs = Prospect.objects.get(team=outsider.team)
+    assert theirs.email == world["prospect"].email and theirs.owner == outsider
+    assert theirs.account != world["account"] and theirs.account.team == outsider.team
+    for user in (outsider, other_manager):
+        client.force_login(user)
+        page = client.get(reverse("prospects:account_detail", args=[theirs.account_id])).text
+        assert CLIMB not in page and "Hidden" not in page
+        assert client.get(world["account"].get_absolute_url()).status_code == 404

@@ -109,3 +109,26 @@ def test_team_list_query_count_does_not_grow_with_teams(
     with django_assert_num_queries(3 + session_queries):
         response = client.get(url)
     assert "More 4" in response.text
+
+
+def test_a_rep_who_owns_prospects_cannot_be_moved_to_another_team(
+    client, admin_user, rep, other_team
+):
+    from tests.factories import ProspectFactory
+
+    ProspectFactory(owner=rep)
+    admin_user.is_superuser = True
+    admin_user.save(update_fields=["is_superuser"])
+    client.force_login(admin_user)
+    change = reverse("admin:people_user_change", args=[rep.pk])
+    data = {"username": rep.username, "team": other_team.pk, "timezone": "UTC", "is_active": "on",
+            "groups": [g.pk for g in rep.groups.all()], "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00"}  # fmt: skip
+    response = client.post(change, data)
+    assert "still owns 1 prospect of Helpers: hand them to a teammate first." in response.text
+    rep.refresh_from_db()
+    assert rep.team.name == "Helpers"
+    rep.prospects.update(owner=None)
+    assert client.post(change, data).status_code == 302
+    rep.refresh_from_db()
+    assert rep.team == other_team

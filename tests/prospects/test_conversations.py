@@ -190,7 +190,7 @@ def test_add_prospect_form_rejects_a_duplicate_email(client, rep, own_prospect):
     data = {"first_name": "Dup", "email": own_prospect.email.upper(), "buying_role": "unknown",
             "willingness": "curious", "stage": "exploring", "timezone": "UTC"}  # fmt: skip
     response = client.post(reverse("prospects:prospect_create"), data)
-    assert "A prospect with this email already exists." in response.text
+    assert "Your team already has a prospect with this email." in response.text
     data["email"] = "new.person@example.org"
     response = client.post(reverse("prospects:prospect_create"), data)
     assert response.status_code == 302
@@ -252,3 +252,30 @@ def test_the_add_form_suggests_only_accounts_the_user_may_see(client, rep, own_p
     assert f'<option value="{mine}">' in shown
     assert theirs not in client.get(url, {"company": theirs[:-1]}).text
     assert client.get(url, {"company": "a"}).text.strip() == "", "two letters at least"
+
+
+def test_a_person_another_team_knows_is_added_as_this_teams_own_record(
+    client, rep, outside_prospect
+):
+    """Whether another team knows someone is not this team's to learn: no error, a record
+    of our own, in an account of our own, and theirs untouched."""
+    outside_prospect.account.name = "Northwind"
+    outside_prospect.account.climb_goal = "Their private goal"
+    outside_prospect.account.save()
+    client.force_login(rep)
+    data = {"first_name": "Olga", "email": outside_prospect.email.upper(), "company": "Northwind",
+            "buying_role": "unknown", "willingness": "curious", "stage": "exploring",
+            "timezone": "UTC"}  # fmt: skip
+    response = client.post(reverse("prospects:prospect_create"), data)
+    assert response.status_code == 302
+    ours = rep.prospects.get(email=outside_prospect.email.lower())
+    assert ours.pk != outside_prospect.pk and ours.team_id == rep.team_id
+    assert ours.account.name == "Northwind" and ours.account != outside_prospect.account
+    assert ours.account.climb_goal == "", "their climb stays theirs"
+    page = client.get(ours.account.get_absolute_url()).text
+    assert "Their private goal" not in page and outside_prospect.last_name not in page
+    outside_prospect.refresh_from_db()
+    assert (outside_prospect.first_name, outside_prospect.owner.team_id) == (
+        "Olga",
+        outside_prospect.team_id,
+    )

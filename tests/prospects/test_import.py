@@ -88,7 +88,8 @@ def test_import_creates_updates_and_never_duplicates(rep, teammate, manager):
     assert existing.owner == rep, "an update without an owner column keeps the owner"
     bo = Prospect.objects.get(email="bo@acme.example")
     assert (bo.last_name, bo.owner, bo.open_question) == ("Berg", teammate, "What does it cost?")
-    assert bo.account == existing.account or bo.account.name == "Acme"
+    assert bo.account == existing.account, "one buying group: both moved to Acme"
+    assert (bo.account.name, bo.account.domain) == ("Acme", "acme.example")
     assert Account.objects.filter(name="Acme").count() == 1
     assert Prospect.objects.get(email="cy@gmail.com").account is None
 
@@ -122,23 +123,35 @@ def test_imported_people_joining_a_known_buying_group_get_a_welcome_follow_up(
     assert ConciergeTask.objects.get().prospect == bo
 
 
-def test_rep_cannot_overwrite_another_teams_prospect(rep, outside_prospect):
-    text = HEADER + f"{outside_prospect.email},Hijack,,,,,,,,\n"
+def test_another_teams_person_becomes_this_teams_own_record_without_a_hint(rep, outside_prospect):
+    text = HEADER + f"{outside_prospect.email},Olga,Ours,,,,,,,\n"
+    job = imports.import_preview(user=rep, filename="a.csv", raw=text.encode())
+    assert (job.created_count, job.updated_count, job.errors) == (1, 0, [])
+    job.mark(ProspectImport.Status.QUEUED)
+    imports.import_run(job.pk)
+    ours = Prospect.objects.get(email=outside_prospect.email, team=rep.team)
+    assert (ours.owner, ours.last_name) == (rep, "Ours")
+    outside_prospect.refresh_from_db()
+    assert outside_prospect.last_name == "Outside", "their record is untouched"
+
+
+def test_rep_cannot_overwrite_a_teammates_prospect(rep, teammates_prospect):
+    text = HEADER + f"{teammates_prospect.email},Hijack,,,,,,,,\n"
     job = imports.import_preview(user=rep, filename="a.csv", raw=text.encode())
     assert job.errors == [
         {
             "row": 2,
             "column": "email",
-            "message": "A prospect with this email belongs to someone else's team.",
+            "message": "This person is a teammate's prospect: ask them or your manager to update it.",
         }
     ]
 
 
-def test_rows_that_became_invalid_fail_the_whole_import(rep, outsider):
+def test_rows_that_became_invalid_fail_the_whole_import(rep, teammate):
     text = HEADER + "ana@acme.example,Ana,,,,,,,,\nbo@acme.example,Bo,,,,,,,,\n"
     job = imports.import_preview(user=rep, filename="a.csv", raw=text.encode())
     assert job.errors == []
-    ProspectFactory(owner=outsider, email="bo@acme.example")  # taken meanwhile
+    ProspectFactory(owner=teammate, email="bo@acme.example")  # a teammate added them meanwhile
     job.mark(ProspectImport.Status.QUEUED)
     imports.import_run(job.pk)
     job.refresh_from_db()

@@ -79,12 +79,28 @@ def test_existing_person_is_matched_by_email_whatever_the_case(source, rep):
 
 
 def test_account_matches_domain_first_then_company_name(source):
-    by_domain = AccountFactory(name="BP Clinics Inc", domain="brightpath.example")
+    by_domain = AccountFactory(name="BP Clinics Inc", domain="brightpath.example",
+                               team_id=source.team_id)  # fmt: skip
     post(source, PAYLOAD)
     assert Prospect.objects.get().account == by_domain
-    by_name = AccountFactory(name="Harbor Logistics", domain="")
+    by_name = AccountFactory(name="Harbor Logistics", domain="", team_id=source.team_id)
     post(source, {**PAYLOAD, "email": "dana@gmail.com", "company": "harbor logistics"})
     assert Prospect.objects.get(email="dana@gmail.com").account == by_name
+
+
+def test_another_teams_person_and_account_are_neither_matched_nor_named(source, outsider):
+    """The reply says only what the source's team may know: its own record of the person."""
+    theirs = ProspectFactory(owner=outsider, email=PAYLOAD["email"],
+                             account=AccountFactory(owner=outsider, domain="brightpath.example",
+                                                    climb_goal="Their plans"))  # fmt: skip
+    response = post(source, PAYLOAD)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["prospect_created"] is True and body["owner"] != outsider.username
+    ours = Prospect.objects.get(pk=body["prospect_id"])
+    assert ours.team_id == source.team_id and ours.pk != theirs.pk
+    assert ours.account != theirs.account and ours.account.team_id == source.team_id
+    assert theirs.engagements.count() == 0, "nothing lands on the other team's record"
 
 
 def test_free_mail_without_company_makes_no_account(source):

@@ -43,7 +43,7 @@ def test_search_by_name_email_and_account(client, rep):
         owner=rep,
         first_name="Tom",
         last_name="Becker",
-        account=AccountFactory(name="Harbor Logistics"),
+        account=AccountFactory(name="Harbor Logistics", owner=rep),
     )
     client.force_login(rep)
     assert names(client.get(LIST, {"q": "grace"})) == ["Grace Liu"]
