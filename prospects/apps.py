@@ -9,6 +9,7 @@ class ProspectsConfig(AppConfig):
         from django.db.models import CharField, EmailField
         from django.db.models.functions import Lower
 
-        # email__lower=… and domain__lower=… use the unique indexes on Lower(...).
+        # email__lower=… and domain__lower=… use the per-team unique indexes on Lower(...)
+        # (and prospect_email_lower, for an admin looking across teams).
         CharField.register_lookup(Lower)
         EmailField.register_lookup(Lower)
