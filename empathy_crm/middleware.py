@@ -4,7 +4,16 @@ import time
 import zoneinfo
 
 from django.db import connection
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.template import loader
 from django.utils import timezone
+
+NUL = "\x00"
+NUL_REASON = (
+    "It held a NUL character (\\0), an invisible control character that is not text "
+    "any field or address here can hold."
+)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class ServerTimingMiddleware:
@@ -47,3 +56,37 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """Answer 400 to a request with a NUL character in its path, query, form fields or
+    cookies, before sessions, sign-in locks or views see it (Django already drops control
+    characters from uploaded file names).
+
+    No text the app keeps may hold a NUL (PostgreSQL refuses it), so one that reached a query
+    was a 500, even on public URLs. Refusing it here covers every view at once; JSON bodies
+    are checked by the endpoint that reads them, CSV files where they are decoded.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if holds_nul(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": NUL_REASON}, status=400)
+            return HttpResponseBadRequest(
+                loader.render_to_string("400.html", {"reason": NUL_REASON})
+            )
+        return self.get_response(request)
+
+
+def holds_nul(request) -> bool:
+    texts = [request.path, *request.COOKIES.values()]
+    for key, values in request.GET.lists():
+        texts += [key, *values]
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        for key, values in request.POST.lists():
+            texts += [key, *values]
+        texts += list(request.FILES)
+    return any(NUL in text for text in texts)

@@ -40,6 +40,7 @@ PROSPECT_FIELDS = (
     "first_name", "last_name", "phone", "title", "buying_role", "willingness", "stage",
     "timezone", "do_not_contact", "source", "open_question",
 )  # fmt: skip
+NUL = "\x00"
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", ""}
 
@@ -111,13 +112,33 @@ class Plan:
 
 
 def decode(raw: bytes) -> str:
-    """UTF-8 with or without a byte-order mark; anything else is refused with a clear error."""
+    """UTF-8 with or without a byte-order mark; anything else is refused with a clear error.
+
+    A NUL character is valid UTF-8 but no text a prospect can hold (the database refuses it):
+    the file is refused naming the row of the first one. A file saved as UTF-16 is the usual
+    way to get them: every other byte of its plain text is a NUL.
+    """
     try:
-        return raw.decode("utf-8-sig")
+        content = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(
             "The file is not UTF-8. Save it as “CSV UTF-8” in your spreadsheet and upload again."
         ) from None
+    nul = content.find(NUL)
+    if nul >= 0:
+        raise ImportFileError(
+            f"Row {row_at(content, nul)} holds a NUL character (\\0), which is not text. If the "
+            "file was saved as UTF-16 (“Unicode text”), save it as “CSV UTF-8” instead; "
+            "otherwise remove the character. Then upload again."
+        )
+    return content
+
+
+def row_at(content: str, position: int) -> int:
+    """The number of the CSV row (1 is the header, blank lines not counted, as in the
+    preview's row numbers) that holds the character at ``position``."""
+    upto = content[:position] + "x"  # the row ends with something, even if it began there
+    return sum(1 for row in csv.reader(io.StringIO(upto, newline="")) if row)
 
 
 def read_rows(content: str) -> list[dict]:
