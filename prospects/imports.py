@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django import forms
@@ -35,6 +36,8 @@ COLUMNS = (
     "owner", "buying_role", "willingness", "stage", "timezone", "do_not_contact", "source",
     "open_question",
 )  # fmt: skip
+# Written by the export and read past by the import, so an export imports back unchanged.
+EXPORT_ONLY = ("last_helpful_touch_at", "feeling_trend")
 REQUIRED = ("email", "first_name")
 PROSPECT_FIELDS = (
     "first_name", "last_name", "phone", "title", "buying_role", "willingness", "stage",
@@ -43,6 +46,41 @@ PROSPECT_FIELDS = (
 NUL = "\x00"
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", ""}
+
+
+# --- Formulas in cells ------------------------------------------------------------------
+# A spreadsheet opening the export runs a cell as a formula when, after any leading
+# whitespace, it starts with "=" or "@", or with "+" or "-" followed by more than a number;
+# some also drop a leading tab or carriage return first. Only such cells are escaped, with a
+# leading apostrophe, so a phone "+1 555 0100" or an amount "-12.5" is exported as it is:
+# a sign followed by nothing but digits and number punctuation cannot name a cell or call a
+# function, which takes letters or other operators.
+SIGN_AND_NUMBER = re.compile(r"[+-][0-9 .,()/-]*")
+
+
+def runs_as_formula(value: str) -> bool:
+    if value[:1] in ("\t", "\r"):
+        return True
+    text = value.lstrip()
+    if text[:1] in ("=", "@"):
+        return True
+    if text[:1] in ("+", "-"):
+        return not (SIGN_AND_NUMBER.fullmatch(text) and any(c in "0123456789" for c in text))
+    return False
+
+
+def formula_escape(value: str) -> str:
+    """The cell to export: ``value``, behind an apostrophe if a spreadsheet would run it.
+
+    A value whose own leading apostrophes stand before a formula gets one more too, so that
+    ``formula_unescape`` never takes an apostrophe that was part of the data.
+    """
+    return "'" + value if runs_as_formula(value.lstrip("'")) else value
+
+
+def formula_unescape(cell: str) -> str:
+    """Exactly undo ``formula_escape``: an exported cell comes back as the value it was."""
+    return cell[1:] if cell[:1] == "'" and runs_as_formula(cell.lstrip("'")) else cell
 
 
 class ImportFileError(ValueError):
@@ -146,7 +184,7 @@ def read_rows(content: str) -> list[dict]:
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     if not header:
         raise ImportFileError("The file is empty.")
-    unknown = [name for name in header if name not in COLUMNS]
+    unknown = [name for name in header if name not in COLUMNS + EXPORT_ONLY]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise ImportFileError(f"The header lacks the required column(s): {', '.join(missing)}.")
@@ -214,7 +252,7 @@ def plan_import(content: str, user: User, on_progress=None) -> Plan:
         if "__extra__" in row:
             plan.errors.append(error(number, "", "This row has more cells than the header."))
             continue
-        form = RowForm(data={k: (v or "").strip() for k, v in row.items()})
+        form = RowForm(data={k: formula_unescape((v or "").strip()) for k, v in row.items()})
         if not form.is_valid():
             for name, messages in form.errors.items():
                 for message in messages:
