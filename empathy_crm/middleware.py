@@ -3,10 +3,12 @@ from __future__ import annotations
 import time
 import zoneinfo
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.template import loader
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 NUL = "\x00"
 NUL_REASON = (
@@ -90,3 +92,34 @@ def holds_nul(request) -> bool:
             texts += [key, *values]
         texts += list(request.FILES)
     return any(NUL in text for text in texts)
+
+
+class SecurityHeadersMiddleware:
+    """``Content-Security-Policy`` (``SECURE_CSP``) and ``Permissions-Policy``
+    (``PERMISSIONS_POLICY``) on every response that has none of its own, and
+    ``Cache-Control: private, no-store`` on every response to a signed-in person (pages,
+    fragments, exports), so no shared cache keeps them and no browser stores them on disk.
+
+    In ``DEBUG``, error responses get no policy: Django's debug pages carry inline style
+    and script.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csp = "; ".join(
+            " ".join([directive, *sources]) for directive, sources in settings.SECURE_CSP.items()
+        )
+        self.permissions = ", ".join(
+            f"{feature}=({' '.join(origins)})"
+            for feature, origins in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not (settings.DEBUG and response.status_code >= 400):
+            response.headers.setdefault("Content-Security-Policy", self.csp)
+        response.headers.setdefault("Permissions-Policy", self.permissions)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
