@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from empathy_crm import views
+from people.views import password_reset
 from prospects.api import inbound_engagements
 
 admin.site.site_header = "Empathy CRM administration"
@@ -10,6 +11,7 @@ admin.site.site_title = "Empathy CRM admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/password_reset/", password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("teams/", include("people.urls")),
     path("prospects/", include("prospects.urls")),

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetView
 from django.db.models import Count, Prefetch
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 
+from empathy_crm import throttle
 from empathy_crm.access import Role, role_required
 from people.models import Team, User
+
+log = logging.getLogger(__name__)
 
 
 @role_required(Role.ADMIN)
@@ -34,3 +42,33 @@ def team_detail(request, pk: int):
     if request.htmx:
         template += "#member-list"
     return render(request, template, {"team": team})
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's password reset, mailing at most PASSWORD_RESET_LIMIT_PER_ADDRESS resets an
+    hour asked from one address and PASSWORD_RESET_LIMIT_PER_EMAIL to one email. Past either
+    limit it answers the same "check your email" page without a mail, so it tells no one
+    which emails exist or that a limit was reached."""
+
+    def form_valid(self, form):
+        seconds = settings.PASSWORD_RESET_LIMIT_SECONDS
+        by_address = throttle.allow(
+            "password-reset-address",
+            throttle.client_address(self.request),
+            limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+            seconds=seconds,
+        )
+        by_email = throttle.allow(
+            "password-reset-email",
+            form.cleaned_data["email"].strip().lower(),
+            limit=settings.PASSWORD_RESET_LIMIT_PER_EMAIL,
+            seconds=seconds,
+        )
+        if by_address and by_email:
+            return super().form_valid(form)
+        over = "address" if not by_address else "email"
+        log.warning("password reset not mailed: over the limit per %s", over)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+password_reset = ThrottledPasswordResetView.as_view()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -37,13 +38,51 @@ COLUMNS = (
     "owner", "buying_role", "willingness", "stage", "timezone", "do_not_contact", "source",
     "open_question",
 )  # fmt: skip
+# Written by the export and read past by the import, so an export imports back unchanged.
+EXPORT_ONLY = ("last_helpful_touch_at", "feeling_trend")
 REQUIRED = ("email", "first_name")
 PROSPECT_FIELDS = (
     "first_name", "last_name", "phone", "title", "buying_role", "willingness", "stage",
     "timezone", "do_not_contact", "source", "open_question",
 )  # fmt: skip
+NUL = "\x00"
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", ""}
+
+
+# --- Formulas in cells ------------------------------------------------------------------
+# A spreadsheet opening the export runs a cell as a formula when, after any leading
+# whitespace, it starts with "=" or "@", or with "+" or "-" followed by more than a number;
+# some also drop a leading tab or carriage return first. Only such cells are escaped, with a
+# leading apostrophe, so a phone "+1 555 0100" or an amount "-12.5" is exported as it is:
+# a sign followed by nothing but digits and number punctuation cannot name a cell or call a
+# function, which takes letters or other operators.
+SIGN_AND_NUMBER = re.compile(r"[+-][0-9 .,()/-]*")
+
+
+def runs_as_formula(value: str) -> bool:
+    if value[:1] in ("\t", "\r"):
+        return True
+    text = value.lstrip()
+    if text[:1] in ("=", "@"):
+        return True
+    if text[:1] in ("+", "-"):
+        return not (SIGN_AND_NUMBER.fullmatch(text) and any(c in "0123456789" for c in text))
+    return False
+
+
+def formula_escape(value: str) -> str:
+    """The cell to export: ``value``, behind an apostrophe if a spreadsheet would run it.
+
+    A value whose own leading apostrophes stand before a formula gets one more too, so that
+    ``formula_unescape`` never takes an apostrophe that was part of the data.
+    """
+    return "'" + value if runs_as_formula(value.lstrip("'")) else value
+
+
+def formula_unescape(cell: str) -> str:
+    """Exactly undo ``formula_escape``: an exported cell comes back as the value it was."""
+    return cell[1:] if cell[:1] == "'" and runs_as_formula(cell.lstrip("'")) else cell
 
 
 class ImportFileError(ValueError):
@@ -114,13 +153,33 @@ class Plan:
 
 
 def decode(raw: bytes) -> str:
-    """UTF-8 with or without a byte-order mark; anything else is refused with a clear error."""
+    """UTF-8 with or without a byte-order mark; anything else is refused with a clear error.
+
+    A NUL character is valid UTF-8 but no text a prospect can hold (the database refuses it):
+    the file is refused naming the row of the first one. A file saved as UTF-16 is the usual
+    way to get them: every other byte of its plain text is a NUL.
+    """
     try:
-        return raw.decode("utf-8-sig")
+        content = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(
             "The file is not UTF-8. Save it as “CSV UTF-8” in your spreadsheet and upload again."
         ) from None
+    nul = content.find(NUL)
+    if nul >= 0:
+        raise ImportFileError(
+            f"Row {row_at(content, nul)} holds a NUL character (\\0), which is not text. If the "
+            "file was saved as UTF-16 (“Unicode text”), save it as “CSV UTF-8” instead; "
+            "otherwise remove the character. Then upload again."
+        )
+    return content
+
+
+def row_at(content: str, position: int) -> int:
+    """The number of the CSV row (1 is the header, blank lines not counted, as in the
+    preview's row numbers) that holds the character at ``position``."""
+    upto = content[:position] + "x"  # the row ends with something, even if it began there
+    return sum(1 for row in csv.reader(io.StringIO(upto, newline="")) if row)
 
 
 def read_rows(content: str) -> list[dict]:
@@ -128,7 +187,7 @@ def read_rows(content: str) -> list[dict]:
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     if not header:
         raise ImportFileError("The file is empty.")
-    unknown = [name for name in header if name not in COLUMNS]
+    unknown = [name for name in header if name not in COLUMNS + EXPORT_ONLY]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise ImportFileError(f"The header lacks the required column(s): {', '.join(missing)}.")
@@ -210,7 +269,7 @@ def plan_import(content: str, user: User, on_progress=None) -> Plan:
         if "__extra__" in row:
             plan.errors.append(error(number, "", "This row has more cells than the header."))
             continue
-        form = RowForm(data={k: (v or "").strip() for k, v in row.items()})
+        form = RowForm(data={k: formula_unescape((v or "").strip()) for k, v in row.items()})
         if not form.is_valid():
             for name, messages in form.errors.items():
                 for message in messages:

@@ -82,23 +82,19 @@ class _Echo:
         return value
 
 
-def spreadsheet_safe(value: str) -> str:
-    """Keep a cell from running as a formula when the export is opened in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @login_required
 def prospect_export(request):
-    """The current filtered list as CSV, only what the user may see, streamed."""
+    """The current filtered list as CSV, only what the user may see, streamed. Cells a
+    spreadsheet would run as formulas are escaped; the import undoes exactly that."""
     _, queryset = filtered_prospects(request)
     writer = csv.writer(_Echo())
-    header = [*imports.COLUMNS, "last_helpful_touch_at", "feeling_trend"]
+    header = [*imports.COLUMNS, *imports.EXPORT_ONLY]
 
     def rows():
         yield "\ufeff" + writer.writerow(header)
         for p in queryset.iterator(chunk_size=2000):
             yield writer.writerow(
-                spreadsheet_safe(str(cell))
+                imports.formula_escape(str(cell))
                 for cell in [
                     p.email,
                     p.first_name,
