@@ -87,6 +87,20 @@ def worker_log(name: str) -> str:
     return (Path(settings.VAR_DIR) / f"worker-{name}.log").read_text()
 
 
+def wait_for_tasks(worker: str, *results, timeout: float = 60) -> None:
+    """Wait until the worker ``worker`` has finished each of these sent tasks (its log says
+    so by task id), so nothing it was given is still running when the test looks."""
+
+    def finished() -> bool:
+        log = worker_log(worker)
+        for result in results:
+            if f"[{result.id}] raised" in log:
+                raise AssertionError(f"task {result.id} failed in worker {worker}: see its log")
+        return all(f"[{result.id}] succeeded" in log for result in results)
+
+    wait_for(finished, timeout=timeout, what=f"worker {worker} to finish {len(results)} task(s)")
+
+
 @contextmanager
 def celery_worker(
     name: str = "test", concurrency: int = 1, env: dict[str, str] | None = None

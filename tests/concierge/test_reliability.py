@@ -3,7 +3,6 @@ loses or duplicates them. Real Redis (in CI), real worker processes, real kills.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -29,6 +28,7 @@ from tests.services import (
     require_broker,
     smtp_sink,
     wait_for,
+    wait_for_tasks,
 )
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -81,10 +81,8 @@ def test_follow_ups_made_while_the_broker_is_down_are_delivered_once_it_is_back(
                  what="the sweep to expand the stranded triggers")  # fmt: skip
         assert ConciergeTask.objects.count() == 10
         ConciergeTask.objects.update(due_at=timezone.now() - timedelta(seconds=1))
-        dispatch_due.delay()
-        dispatch_due.delay()
-        wait_for(lambda: Notification.objects.count() >= 10, what="delivery")
-        time.sleep(1)  # let the second run finish too
+        runs = dispatch_due.delay(), dispatch_due.delay()
+        wait_for_tasks("recovery", *runs)  # both runs done: a late duplicate would show
     assert_each_notified_once(10)
 
 
@@ -109,11 +107,8 @@ def test_two_dispatch_runs_at_once_notify_each_follow_up_once(rep):
     total = 6_000
     due_tasks(rep, total)
     with celery_worker(name="pair", concurrency=2):
-        dispatch_due.delay()
-        dispatch_due.delay()
-        wait_for(lambda: not ConciergeTask.objects.filter(status=TaskStatus.SCHEDULED).exists(),
-                 timeout=90, what="both runs")  # fmt: skip
-        time.sleep(1)
+        runs = dispatch_due.delay(), dispatch_due.delay()
+        wait_for_tasks("pair", *runs, timeout=90)
     assert_each_notified_once(total)
 
 
