@@ -197,15 +197,23 @@ def main() -> None:
             )  # fmt: skip
         ctx["base_url"] = f"http://127.0.0.1:{PORT}"
         for job in [] if args.no_jobs else JOBS:
-            started = time.perf_counter()
-            items = job.run(ctx)
-            total = time.perf_counter() - started
+            if job.setup:
+                job.setup(ctx)
+            try:
+                started = time.perf_counter()
+                items = job.run(ctx)
+                total = time.perf_counter() - started
+            finally:
+                if job.teardown:
+                    job.teardown(ctx)
             results.append(
                 {
                     "name": job.name,
                     "items": items,
                     "total_s": round(total, 2),
                     "per_s": round(items / total, 1) if total else 0,
+                    "per_min": round(items / total * 60) if total else 0,
+                    "target": job.target,
                 }
             )
     finally:
@@ -242,10 +250,11 @@ def print_table(results: list[dict]) -> None:
             )
     jobs = [row for row in results if "items" in row]
     if jobs:
-        print(f"\n{'job':<34} {'items':>10} {'total s':>9} {'per s':>10}")
+        print(f"\n{'job':<40} {'items':>10} {'total s':>9} {'per s':>10} {'per min':>11}  target")
         for row in jobs:
             print(
-                f"{row['name']:<34} {row['items']:>10} {row['total_s']:>9.2f} {row['per_s']:>10.1f}"
+                f"{row['name']:<40} {row['items']:>10} {row['total_s']:>9.2f} "
+                f"{row['per_s']:>10.1f} {row['per_min']:>11,}  {row['target']}"
             )
 
 

@@ -30,6 +30,11 @@ class Page:
 class Job:
     name: str
     run: Callable[[dict], int]
+    #: Untimed preparation and cleanup around ``run``.
+    setup: Callable[[dict], None] | None = None
+    teardown: Callable[[dict], None] | None = None
+    #: What the job should reach, printed beside the result (never asserted in tests).
+    target: str = ""
 
 
 FLOOR = Page("floor: /healthz (SELECT 1)", None, lambda ctx: "/healthz")
@@ -200,6 +205,66 @@ def dispatch_due(ctx: dict) -> int:
             cursor.execute("VACUUM ANALYZE concierge_conciergetask")
 
 
+NOTICES_DUE_AT_ONCE = 10_000
+
+
+def notices_email_setup(ctx: dict) -> None:
+    """10,000 notices due at once, ten for each of the 1,000 reps: 1,000 mails to send."""
+    from django.db import connection
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+    from django.utils import timezone
+
+    from concierge.models import ConciergeTask, Notification
+
+    due = (
+        ConciergeTask.objects.filter(
+            source_key="bench", status="scheduled", due_at__lte=timezone.now()
+        )
+        .annotate(nth=Window(RowNumber(), partition_by=F("assignee_id"), order_by=F("pk").asc()))
+        .filter(nth__lte=10)
+        .order_by("pk")
+        .values_list("pk", "assignee_id")[:NOTICES_DUE_AT_ONCE]
+    )
+    Notification.objects.bulk_create(
+        (Notification(user_id=assignee, task_id=pk, message="Check in for Bench Person")
+         for pk, assignee in due),
+        batch_size=5000,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE concierge_notification")
+
+
+def notices_email(ctx: dict) -> int:
+    """Email every pending notice: one mail per rep, through Django's locmem backend, so the
+    figure is our code (claims, rendering, confirmations), not an SMTP server's speed."""
+    from django.core import mail
+    from django.test.utils import override_settings
+
+    from concierge import services
+    from concierge.models import Notification
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mails = services.notifications_email()
+    print(f"(emailing: {mails} mails)")
+    mail.outbox = []
+    return Notification.objects.filter(task__source_key="bench", emailed_at__isnull=False).count()
+
+
+def notices_email_teardown(ctx: dict) -> None:
+    from django.db import connection
+
+    from concierge.models import NoticeEmail, Notification
+
+    notices = Notification.objects.filter(task__source_key="bench")
+    emails = list(notices.exclude(email=None).values_list("email_id", flat=True).distinct())
+    notices.delete()
+    NoticeEmail.objects.filter(pk__in=emails).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE concierge_notification")
+        cursor.execute("VACUUM ANALYZE concierge_noticeemail")
+
+
 def playbook_expansion(ctx: dict) -> int:
     """10,000 new engagements, each expanded into its playbook's follow-ups."""
     from concierge.models import ConciergeTask, Trigger, TriggerEvent
@@ -233,6 +298,13 @@ JOBS: list[Job] = [
     Job("CSV import 50k rows (check + save)", csv_import_50k),
     Job("dispatch due follow-ups (1 process)", dispatch_due),
     Job("playbook expansion, 10k engagements", playbook_expansion),
+    Job(
+        "email 10k due notices (locmem)",
+        notices_email,
+        setup=notices_email_setup,
+        teardown=notices_email_teardown,
+        target="≥ 20,000 notices/min",
+    ),
 ]
 
 

@@ -4,6 +4,7 @@ of a qualification script. The database is the schedule: a task row with ``due_a
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -288,8 +289,47 @@ class TriggerEvent(models.Model):
         ]
 
 
+class NoticeEmail(models.Model):
+    """One email to a person carrying all the follow-up notices that were waiting for them.
+
+    Sent at least once, under a lease: a run creates the row (or takes over one whose lease
+    ran out), sends the mail, then confirms it (``sent_at`` here, ``emailed_at`` on each
+    notice). A run that dies in between never confirms; once the lease runs out the next run
+    sends the very same mail again: the same notices under the same ``message_id``, so the
+    receiving side can recognise the repeat. The notices a mail carries are fixed when the row
+    is made, so a repeat never changes its Message-ID.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_emails"
+    )
+    message_id = models.CharField(max_length=200, unique=True)
+    notice_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=1)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["lease_until"],
+                condition=Q(sent_at__isnull=True),
+                name="notice_email_unsent",
+            )
+        ]
+
+    @staticmethod
+    def message_id_for(user_id: int, notice_ids: list[int], domain: str) -> str:
+        """A Message-ID that follows from who gets the mail and which notices it carries."""
+        carried = ",".join(str(pk) for pk in sorted(notice_ids))
+        digest = hashlib.sha256(f"{user_id}:{carried}".encode()).hexdigest()[:32]
+        return f"<notices.{user_id}.{digest}@{domain}>"
+
+
 class Notification(models.Model):
-    """In-app notice for a user (a follow-up became due); emailed once."""
+    """In-app notice for a user (a follow-up became due); emailed at least once, in a
+    :class:`NoticeEmail` that carries it (``email``), and ``emailed_at`` once that was sent."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -300,6 +340,9 @@ class Notification(models.Model):
     message = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    email = models.ForeignKey(
+        NoticeEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices"
+    )
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -311,7 +354,15 @@ class Notification(models.Model):
                 name="notify_once_per_task",
             )
         ]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            # What the minute's email run looks for: follow-up notices no mail carries yet.
+            models.Index(
+                fields=["user"],
+                condition=Q(task__isnull=False, email__isnull=True, emailed_at__isnull=True),
+                name="notification_email_pending",
+            ),
+        ]
 
 
 def new_feed_token() -> str:

@@ -272,6 +272,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage delays work; it must never end the worker or beat. Celery's default gives up
+# after 100 attempts (about 47 minutes of backing off, at most 30 s apart) and the process
+# exits with "Unrecoverable error", which under honcho (`make run`) stops all three. Retry
+# for as long as the broker is away.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import email
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -77,9 +82,31 @@ def wait_for(condition: Callable[[], object], *, timeout: float = 30, what: str 
     raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
 
 
+def worker_log(name: str) -> str:
+    """What the worker started as ``celery_worker(name)`` has logged so far."""
+    return (Path(settings.VAR_DIR) / f"worker-{name}.log").read_text()
+
+
+def wait_for_tasks(worker: str, *results, timeout: float = 60) -> None:
+    """Wait until the worker ``worker`` has finished each of these sent tasks (its log says
+    so by task id), so nothing it was given is still running when the test looks."""
+
+    def finished() -> bool:
+        log = worker_log(worker)
+        for result in results:
+            if f"[{result.id}] raised" in log:
+                raise AssertionError(f"task {result.id} failed in worker {worker}: see its log")
+        return all(f"[{result.id}] succeeded" in log for result in results)
+
+    wait_for(finished, timeout=timeout, what=f"worker {worker} to finish {len(results)} task(s)")
+
+
 @contextmanager
-def celery_worker(name: str = "test", concurrency: int = 1) -> Iterator[subprocess.Popen]:
-    """Start a real ``celery worker`` process on the configured broker and test database."""
+def celery_worker(
+    name: str = "test", concurrency: int = 1, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
+    """Start a real ``celery worker`` process on the configured broker and test database;
+    ``env`` adds or overrides variables (another broker, an SMTP server, settings)."""
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
@@ -89,6 +116,7 @@ def celery_worker(name: str = "test", concurrency: int = 1) -> Iterator[subproce
         "WORKING_HOURS": "9-17",
         "WORKING_DAYS": "mon,tue,wed,thu,fri",
         "DIGEST_HOUR": "8",
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "empathy_crm", "worker",
@@ -146,3 +174,120 @@ def broker_unreachable() -> Iterator[None]:
     finally:
         reset_broker_connections()
         app.conf.broker_url, app.conf.broker_write_url = original
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own on a free port, to stop and start again at will
+    (the shared Redis is never touched). No persistence: a restart starts empty."""
+
+    def __init__(self) -> None:
+        if not shutil.which("redis-server"):
+            pytest.skip("no redis-server on PATH: apt-get install redis-server (CI has it)")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                   "--save", "", "--appendonly", "no"]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        wait_for(self.answers, timeout=10, what=f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        """Gone at once, as a crashed or stopped broker is."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def answers(self) -> bool:
+        import redis
+
+        try:
+            return redis.Redis(port=self.port, socket_connect_timeout=1).ping()
+        except redis.ConnectionError:
+            return False
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class Delivery:
+    message_id: str
+    to: list[str]
+    body: str
+    accepted: bool = False
+
+
+class SmtpSink:
+    """A local SMTP server (aiosmtpd) that keeps every message sent to it.
+
+    With ``hold_first`` it takes the first message's data and then does not answer until
+    ``release()``: a sender killed meanwhile dies in the middle of sending, deterministically.
+    The held message is then refused (451, try again later), so only a repeat delivers it.
+    """
+
+    def __init__(self, *, hold_first: bool = False) -> None:
+        self.port = free_port()
+        self.hold_first = hold_first
+        self.attempts: list[Delivery] = []  # every message whose data arrived
+        self.first_arrived = threading.Event()
+        self._released = threading.Event()
+
+    @property
+    def accepted(self) -> list[Delivery]:
+        return [d for d in self.attempts if d.accepted]
+
+    @property
+    def worker_env(self) -> dict[str, str]:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.port),
+        }
+
+    def release(self) -> None:
+        self._released.set()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = email.message_from_bytes(envelope.original_content or envelope.content)
+        delivery = Delivery(
+            message_id=message["Message-ID"],
+            to=list(envelope.rcpt_tos),
+            body=message.get_payload(decode=True).decode().replace("\r\n", "\n"),
+        )
+        held = self.hold_first and not self.attempts
+        self.attempts.append(delivery)
+        if held:
+            self.first_arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, self._released.wait, 120)
+            return "451 4.3.0 Try again later"
+        delivery.accepted = True
+        return "250 2.0.0 Message accepted for delivery"
+
+
+@contextmanager
+def smtp_sink(*, hold_first: bool = False) -> Iterator[SmtpSink]:
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(hold_first=hold_first)
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        sink.release()
+        controller.stop()
