@@ -128,6 +128,11 @@ def emotional_journey(prospect: Prospect) -> list[dict]:
 # --- Inbound engagements ------------------------------------------------------------------
 
 
+def fit(model, field: str, value: str) -> str:
+    """A value we derived (a name from an email, a title from a URL) cut to its column."""
+    return value[: model._meta.get_field(field).max_length]
+
+
 def account_match_or_create(
     *, email: str, company: str, owner: User | None, team_id: int | None
 ) -> Account | None:
@@ -151,7 +156,7 @@ def account_match_or_create(
             return account
     if not (company or domain):
         return None
-    name = company or domain.split(".")[0].title()
+    name = company or fit(Account, "name", domain.split(".")[0].title())
     return Account.objects.create(name=name, domain=domain, owner=owner, team_id=team_id)
 
 
@@ -166,8 +171,9 @@ def asset_match_or_create(*, title: str, kind: str, url: str) -> ContentAsset | 
         found = ContentAsset.objects.filter(title__iexact=title).first()
     if found is None:
         found = ContentAsset.objects.create(
-            title=title or url, kind=kind or ContentAsset.Kind.OTHER, url=url
-        )
+            title=title or fit(ContentAsset, "title", url), kind=kind or ContentAsset.Kind.OTHER,
+            url=url,
+        )  # fmt: skip
     return found
 
 
@@ -249,6 +255,7 @@ def _inbound_write(
 ) -> tuple[dict, Engagement, bool]:
     source = FormSource.objects.select_for_update().get(pk=form_source.pk)
     email = data["email"].strip().lower()
+    source_name = data.get("source") or fit(Engagement, "source", source.name)
     # The source's team's record of the person: another team's is not this team's business.
     team_prospects = Prospect.objects.filter(team_id=source.team_id)
     prospect = team_prospects.select_for_update().filter(email__lower=email).first()
@@ -261,12 +268,13 @@ def _inbound_write(
         prospect = Prospect.objects.create(
             team_id=source.team_id,
             email=email,
-            first_name=data.get("first_name", "").strip() or email.split("@")[0],
+            first_name=data.get("first_name", "").strip()
+            or fit(Prospect, "first_name", email.rsplit("@", 1)[0]),
             last_name=data.get("last_name", "").strip(),
             title=data.get("title", "").strip(),
             account=account,
             owner=owner,
-            source=data.get("source") or source.name,
+            source=source_name,
             open_question=data.get("question", "").strip(),
         )
     else:
@@ -300,7 +308,7 @@ def _inbound_write(
         asset=asset,
         occurred_at=data.get("occurred_at") or timezone.now(),
         why=data.get("question", "").strip(),
-        source=data.get("source") or source.name,
+        source=source_name,
         form_source=source,
         source_payload=payload,
     )
