@@ -20,7 +20,11 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from prospects.models import Account, ContentAsset, Engagement, FormSource, Prospect
-from prospects.services import inbound_engagement_record
+from prospects.services import (
+    IdempotencyKeyReused,
+    InboundConflict,
+    inbound_engagement_record,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 20  # objects and arrays inside each other; real form payloads use two or three
@@ -227,8 +231,15 @@ def inbound_engagements(request):
         data = engagement_data(payload)
         key = idempotency_key(request)
         body, replayed = inbound_engagement_record(
-            form_source=source, data=data, payload=payload, idempotency_key=key
-        )
+            form_source=source, data=data, payload=payload, idempotency_key=key,
+            body_hash=hashlib.sha256(raw).hexdigest(),
+        )  # fmt: skip
     except Refused as refused:
         return error(refused.status, refused.message, refused.fields)
+    except IdempotencyKeyReused:
+        return error(409, "This Idempotency-Key came with another body before. A retry sends "
+                          "the same body; a new delivery needs a new key.")  # fmt: skip
+    except InboundConflict:
+        return error(409, "Other deliveries were saving the same person or company at the "
+                          "same moment; send this one again.")  # fmt: skip
     return JsonResponse(body, status=200 if replayed else 201)

@@ -459,6 +459,9 @@ class InboundDelivery(models.Model):
 
     form_source = models.ForeignKey(FormSource, on_delete=models.CASCADE, related_name="deliveries")
     idempotency_key = models.CharField(max_length=200)
+    # SHA-256 of the raw body: the same key with another body is refused, not answered with
+    # this delivery's reply. Blank for deliveries remembered before it was kept.
+    request_hash = models.CharField(max_length=64, blank=True)
     response_body = models.JSONField()
     created_at = models.DateTimeField(default=now)
 

@@ -211,49 +211,66 @@ def owner_next_for(source: FormSource) -> User | None:
     return chosen
 
 
+class IdempotencyKeyReused(Exception):
+    """The form source sent this Idempotency-Key before, with another body."""
+
+
+class InboundConflict(Exception):
+    """Concurrent deliveries kept colliding on the same records; the sender may retry."""
+
+
+INBOUND_ATTEMPTS = 3
+
+
 def inbound_engagement_record(
     *,
     form_source: FormSource,
     data: dict,
     payload: dict,
     idempotency_key: str = "",
+    body_hash: str = "",
 ) -> tuple[dict, bool]:
     """Create or update the prospect, record the engagement and its why.
 
     Returns ``(response_body, replayed)``; ``replayed`` is True when ``idempotency_key`` was
-    seen before, in which case nothing new is written and the first answer is returned.
+    seen before with the same body (``body_hash``, the SHA-256 of the raw body), in which case
+    nothing new is written and the first answer is returned. The same key with another body
+    raises ``IdempotencyKeyReused``.
+
+    Deliveries of one source wait for each other on the source's row. Those of two sources of
+    one team may both find a person or a company new and both create it: the second insert
+    waits for the first transaction, then fails on the team's unique key; that delivery
+    starts over and finds the record the other one committed.
     """
-    if idempotency_key:
-        earlier = InboundDelivery.objects.filter(
-            form_source=form_source, idempotency_key=idempotency_key
-        ).first()
-        if earlier:
-            return earlier.response_body, True
-    try:
-        with transaction.atomic(durable=True):
-            body, engagement, created = _inbound_write(form_source, data, payload)
-            if idempotency_key:
-                InboundDelivery.objects.create(
-                    form_source=form_source, idempotency_key=idempotency_key, response_body=body
+    for attempt in range(1, INBOUND_ATTEMPTS + 1):
+        try:
+            with transaction.atomic(durable=True):
+                source = FormSource.objects.select_for_update().get(pk=form_source.pk)
+                if idempotency_key:
+                    earlier = InboundDelivery.objects.filter(
+                        form_source=source, idempotency_key=idempotency_key
+                    ).first()
+                    if earlier:
+                        if earlier.request_hash and earlier.request_hash != body_hash:
+                            raise IdempotencyKeyReused(idempotency_key)
+                        return earlier.response_body, True
+                body, engagement, created = _inbound_write(source, data, payload)
+                if idempotency_key:
+                    InboundDelivery.objects.create(
+                        form_source=source, idempotency_key=idempotency_key,
+                        request_hash=body_hash, response_body=body,
+                    )  # fmt: skip
+                signals.engagement_recorded.send(
+                    Engagement, engagement=engagement, prospect_created=created
                 )
-            signals.engagement_recorded.send(
-                Engagement, engagement=engagement, prospect_created=created
-            )
-    except IntegrityError:
-        # Two deliveries with the same key raced; the other one won and holds the answer.
-        if not idempotency_key:
-            raise
-        earlier = InboundDelivery.objects.get(
-            form_source=form_source, idempotency_key=idempotency_key
-        )
-        return earlier.response_body, True
-    return body, False
+            return body, False
+        except IntegrityError:
+            log.info("Inbound delivery collided with another (attempt %s)", attempt)
+    raise InboundConflict
 
 
-def _inbound_write(
-    form_source: FormSource, data: dict, payload: dict
-) -> tuple[dict, Engagement, bool]:
-    source = FormSource.objects.select_for_update().get(pk=form_source.pk)
+def _inbound_write(source: FormSource, data: dict, payload: dict) -> tuple[dict, Engagement, bool]:
+    """The writes of one delivery; ``source`` is locked (see ``owner_next_for``)."""
     email = data["email"].strip().lower()
     source_name = data.get("source") or fit(Engagement, "source", source.name)
     # The source's team's record of the person: another team's is not this team's business.

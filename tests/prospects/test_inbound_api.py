@@ -5,8 +5,10 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 
 import pytest
+from django.db import connection
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -134,6 +136,21 @@ def test_repeated_idempotency_key_answers_the_same_and_writes_nothing(source):
     assert Engagement.objects.count() == 1 and InboundDelivery.objects.count() == 1
     assert post(source, PAYLOAD, key="form-124").status_code == 201
     assert Engagement.objects.count() == 2
+
+
+def test_a_key_sent_again_with_another_body_is_refused_with_409(source):
+    first = post(source, PAYLOAD, key="form-123")
+    other = post(source, {**PAYLOAD, "email": "someone.else@brightpath.example"}, key="form-123")
+    assert first.status_code == 201 and other.status_code == 409
+    assert "Idempotency-Key" in other.json()["error"]
+    assert Prospect.objects.count() == 1 and Engagement.objects.count() == 1
+    assert post(source, PAYLOAD, key="form-123").json() == first.json(), "a retry still is one"
+
+
+def test_a_key_remembered_before_bodies_were_hashed_still_answers_its_retries(source):
+    first = post(source, PAYLOAD, key="form-123")
+    InboundDelivery.objects.update(request_hash="")
+    assert post(source, PAYLOAD, key="form-123").json() == first.json()
 
 
 def test_missing_or_wrong_signature_is_401(source):
@@ -370,3 +387,81 @@ def test_a_delivery_costs_the_same_queries_however_big_the_buying_group(
     with django_assert_max_num_queries(16) as big:
         assert post(source, {**PAYLOAD, "email": "maya@brightpath.example"}).status_code == 201
     assert len(big.captured_queries) == len(small.captured_queries)
+
+
+# --- Deliveries at the same moment ---------------------------------------------------------
+
+
+def at_once(*requests) -> list:
+    """Send the ``(source, payload, key)`` requests from one thread each, released together;
+    each answer is ``(status, json)`` or the exception a request raised."""
+    barrier = threading.Barrier(len(requests))
+    answers: list = [None] * len(requests)
+
+    def send(n, source, payload, key):
+        try:
+            barrier.wait(timeout=10)
+            response = post(source, payload, key=key)
+            answers[n] = (response.status_code, response.json())
+        except Exception as exc:  # reported by the assertions below
+            answers[n] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(n, *r)) for n, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+@pytest.fixture
+def two_sources(transactional_db, team, rep, teammate):
+    """A team's website form and its webinar tool: each locks only its own row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent deliveries need PostgreSQL: set DATABASE_URL")
+    return FormSourceFactory(team=team, name="Website"), FormSourceFactory(
+        team=team, name="Webinar"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(2))
+def test_first_deliveries_of_one_new_person_at_once_make_one_prospect(two_sources, attempt):
+    website, webinar = two_sources
+    person = {**PAYLOAD, "email": f"new{attempt}@together{attempt}.example", "company": ""}
+    answers = at_once(
+        (website, person, None), (webinar, person, None),
+        (website, person, f"w-{attempt}"), (webinar, person, f"v-{attempt}"),
+    )  # fmt: skip
+    assert [a[0] if isinstance(a, tuple) else a for a in answers] == [201] * 4
+    prospect = Prospect.objects.get()
+    assert {a[1]["prospect_id"] for a in answers} == {prospect.pk}
+    assert sum(a[1]["prospect_created"] for a in answers) == 1
+    assert prospect.engagements.count() == 4
+    assert Account.objects.get().domain == f"together{attempt}.example"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(2))
+def test_first_deliveries_from_one_new_company_at_once_make_one_account(two_sources, attempt):
+    website, webinar = two_sources
+    domain = f"newco{attempt}.example"
+    answers = at_once(*[
+        (source, {**PAYLOAD, "email": f"person{n}@{domain}", "company": "NewCo"}, key)
+        for n, (source, key) in enumerate([(website, None), (webinar, None), (website, "k"),
+                                           (webinar, "k")])
+    ])  # fmt: skip
+    assert [a[0] if isinstance(a, tuple) else a for a in answers] == [201] * 4
+    assert Account.objects.get().domain == domain
+    assert Prospect.objects.filter(account__domain=domain).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_delivery_sent_three_times_at_once_is_recorded_once(two_sources):
+    website, _ = two_sources
+    answers = at_once(*[(website, PAYLOAD, "form-123")] * 3)
+    assert sorted(a[0] for a in answers) == [200, 200, 201], answers
+    assert len({json.dumps(a[1], sort_keys=True) for a in answers}) == 1
+    assert Engagement.objects.count() == 1 and InboundDelivery.objects.count() == 1
