@@ -99,9 +99,12 @@ def post_throughput(base_url: str, path: str, bodies, headers_for, seconds: floa
 def inbound_throughput(ctx: dict) -> int:
     from prospects.models import FormSource
 
-    source = FormSource.objects.get_or_create(
-        name="Bench form", defaults={"team_id": ctx["rep"].team_id}
-    )[0]
+    source = FormSource.objects.filter(name="Bench form").first()
+    if source is None:
+        source = FormSource(name="Bench form", team_id=ctx["rep"].team_id)
+        source.secret_issue()
+        source.save()
+    secret = source.secret.encode()  # decrypted once, as a form tool keeps it
     run = int(time.time())
 
     def body(n: int) -> bytes:
@@ -113,7 +116,7 @@ def inbound_throughput(ctx: dict) -> int:
         }).encode()  # fmt: skip
 
     def headers(raw: bytes) -> dict:
-        signature = hmac.new(source.secret.encode(), raw, hashlib.sha256).hexdigest()
+        signature = hmac.new(secret, raw, hashlib.sha256).hexdigest()
         return {"Content-Type": "application/json", "X-Empathy-Signature": f"sha256={signature}"}
 
     try:

@@ -9,7 +9,6 @@ status: whatever a caller sends, nothing here answers 500.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import math
 import re
@@ -100,10 +99,9 @@ def signature_source(request, raw: bytes) -> FormSource | None:
         return None
     given = match.group(1).lower().encode()
     for source in FormSource.objects.filter(is_active=True).only(
-        "pk", "secret", "name", "team_id", "last_assigned_id"
+        "pk", "secret_encrypted", "previous_secret_encrypted", "previous_secret_until"
     ):
-        expected = hmac.new(source.secret.encode(), raw, hashlib.sha256).hexdigest().encode()
-        if hmac.compare_digest(expected, given):
+        if source.signature_matches(raw, given):
             return source
     return None
 
