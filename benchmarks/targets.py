@@ -116,8 +116,14 @@ def inbound_throughput(ctx: dict) -> int:
         }).encode()  # fmt: skip
 
     def headers(raw: bytes) -> dict:
-        signature = hmac.new(secret, raw, hashlib.sha256).hexdigest()
-        return {"Content-Type": "application/json", "X-Empathy-Signature": f"sha256={signature}"}
+        timestamp = str(int(time.time()))
+        signature = hmac.new(secret, f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest()
+        return {
+            "Content-Type": "application/json",
+            "X-Empathy-Source": str(source.pk),
+            "X-Empathy-Timestamp": timestamp,
+            "X-Empathy-Signature": f"sha256={signature}",
+        }
 
     try:
         return post_throughput(ctx["base_url"], "/api/inbound/engagements/", body, headers, 10, 4)

@@ -1,8 +1,14 @@
 """Inbound engagements from marketing forms and webinar tools.
 
-``POST /api/inbound/engagements/`` with a JSON body, signed by the form source's secret:
-``X-Empathy-Signature: sha256=<hex HMAC-SHA256 of the raw body>``. An optional
-``Idempotency-Key`` makes retries safe. Every refusal is JSON with a clear message and a 4xx
+``POST /api/inbound/engagements/`` with a JSON body and three headers:
+
+- ``X-Empathy-Source: <the form source's id>`` (shown on /prospects/form-sources/),
+- ``X-Empathy-Timestamp: <Unix time in seconds>``, within 5 minutes of our clock,
+- ``X-Empathy-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`` with the
+  source's secret (or, for a day after a rotation, its previous one).
+
+So a captured request stops working after 5 minutes; an optional ``Idempotency-Key`` makes
+retries safe within them and after. Every refusal is JSON with a clear message and a 4xx
 status: whatever a caller sends, nothing here answers 500.
 """
 
@@ -16,6 +22,7 @@ from datetime import UTC
 
 from django import forms
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from prospects.models import Account, ContentAsset, Engagement, FormSource, Prospect
@@ -28,6 +35,18 @@ from prospects.services import (
 MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 20  # objects and arrays inside each other; real form payloads use two or three
 SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+SOURCE_ID = re.compile(r"[0-9]{1,18}")
+TOLERANCE_SECONDS = 5 * 60
+NO_TIMESTAMP = (
+    "Missing X-Empathy-Timestamp: send the Unix time in seconds at which you sign the "
+    "request (date +%s), and sign it with the body."
+)
+WRONG_SIGNATURE = (
+    "Missing or wrong signature. Send X-Empathy-Source: <your form source's id>, "
+    "X-Empathy-Timestamp: <Unix seconds> and X-Empathy-Signature: sha256=<hex HMAC-SHA256 "
+    'of "<timestamp>.<raw body>" with the source\'s secret>.'
+)
 
 
 def column(model, name: str) -> int:
@@ -92,18 +111,33 @@ def error(status: int, message: str, fields: dict | None = None) -> JsonResponse
     return JsonResponse(body, status=status)
 
 
-def signature_source(request, raw: bytes) -> FormSource | None:
-    """The active form source whose secret signed this body, if any."""
-    match = SIGNATURE.fullmatch(request.headers.get("X-Empathy-Signature", "").strip())
-    if not match:
-        return None
-    given = match.group(1).lower().encode()
-    for source in FormSource.objects.filter(is_active=True).only(
-        "pk", "secret_encrypted", "previous_secret_encrypted", "previous_secret_until"
-    ):
-        if source.signature_matches(raw, given):
-            return source
-    return None
+def signed_source(request, raw: bytes) -> FormSource:
+    """The form source that signed this body just now, or a 401 saying what is wrong."""
+    timestamp = request.headers.get("X-Empathy-Timestamp", "").strip()
+    if not TIMESTAMP.fullmatch(timestamp):
+        raise Refused(401, NO_TIMESTAMP)
+    drift = int(timestamp) - int(timezone.now().timestamp())
+    if abs(drift) > TOLERANCE_SECONDS:
+        direction = "ahead of" if drift > 0 else "behind"
+        raise Refused(401, f"X-Empathy-Timestamp is {abs(drift)} seconds {direction} our "
+                           f"clock; we accept {TOLERANCE_SECONDS // 60} minutes either way. "
+                           "Sign each request as you send it.")  # fmt: skip
+    source_id = request.headers.get("X-Empathy-Source", "").strip()
+    signature = SIGNATURE.fullmatch(request.headers.get("X-Empathy-Signature", "").strip())
+    source = None
+    if SOURCE_ID.fullmatch(source_id) and signature:
+        source = (
+            FormSource.objects.filter(pk=int(source_id))
+            .only("pk", "is_active", "secret_encrypted", "previous_secret_encrypted",
+                  "previous_secret_until")
+            .first()
+        )  # fmt: skip
+    message = f"{timestamp}.".encode() + raw
+    if source is None or not source.signature_matches(message, signature.group(1).lower().encode()):
+        raise Refused(401, WRONG_SIGNATURE)
+    if not source.is_active:
+        raise Refused(401, "This form source is paused.")
+    return source
 
 
 def _finite(text: str) -> float:
@@ -207,14 +241,7 @@ def checked_request(request) -> tuple[FormSource, bytes]:
         raise Refused(413, f"The body is larger than {MAX_BODY_BYTES // 1024} KiB.")
     if (request.content_type or "") != "application/json":
         raise Refused(415, "Send the body as JSON with Content-Type: application/json.")
-    source = signature_source(request, raw)
-    if source is None:
-        raise Refused(
-            401,
-            "Missing or wrong signature. Send X-Empathy-Signature: sha256=<hex HMAC-SHA256 "
-            "of the raw body with your form source's secret>.",
-        )
-    return source, raw
+    return signed_source(request, raw), raw
 
 
 @csrf_exempt

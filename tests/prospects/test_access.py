@@ -130,6 +130,7 @@ def test_a_new_sources_secret_is_shown_once(client, admin_user, team):
     assert secret not in str(dict(client.session)), "the session holds it encrypted"
     page = client.get(response["Location"]).text
     assert secret in page and "shown only this once" in page
+    assert f"X-Empathy-Source: {source.pk}" in page
     again = client.get(reverse("prospects:form_source_list"))
     assert secret not in again.text and f"ends in <code>{secret[-4:]}</code>" in again.text
     assert "no-store" in again["Cache-Control"]
