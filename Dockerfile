@@ -8,8 +8,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install --upgrade pip && pip install .
 COPY . .
-# collectstatic needs settings that load; the real SECRET_KEY comes from the environment.
-RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+# collectstatic needs settings that load; the real keys come from the environment.
+RUN DEBUG=0 SECRET_KEY=collectstatic-only \
+    FIELD_ENCRYPTION_KEY=Y29sbGVjdHN0YXRpYy1vbmx5LW5vdC1hLXJlYWwta3k= \
+    python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 crm && mkdir -p /app/var && chown -R crm /app/var
 USER crm

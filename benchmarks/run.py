@@ -35,6 +35,7 @@ def server_env(database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
+        "FIELD_ENCRYPTION_KEY": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
@@ -166,7 +167,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     prepare_database(args.database_url, args.refill, shlex.split(args.fill))
     env = server_env(args.database_url)
-    keys = ("DATABASE_URL", "DEBUG", "SECRET_KEY", "STATIC_ROOT", "CELERY_BROKER_URL", "CACHE_URL")
+    keys = ("DATABASE_URL", "DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "STATIC_ROOT",
+            "CELERY_BROKER_URL", "CACHE_URL")  # fmt: skip
     os.environ.update({k: env[k] for k in keys})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empathy_crm.settings")
     import django

@@ -2,15 +2,18 @@
 
 With no configuration at all the app runs on the embedded default: SQLite under ``var/``
 and a Celery broker on the filesystem, so ``make run`` works on any machine. Production
-sets ``DEBUG=0``, ``SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL``
-(Redis). Every variable is listed in the README's configuration table.
+sets ``DEBUG=0``, ``SECRET_KEY``, ``FIELD_ENCRYPTION_KEY``, ``DATABASE_URL`` (PostgreSQL) and
+``CELERY_BROKER_URL`` (Redis). Every variable is listed in the README's configuration table.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from empathy_crm.env import env_bool, env_int, env_list, env_str
@@ -28,6 +31,25 @@ if not SECRET_KEY:
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
+
+# Encrypts secrets we must read back (form sources' signing secrets), see empathy_crm/crypto.py.
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
+if not FIELD_ENCRYPTION_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be set when DEBUG is off. Generate one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        )
+    # Development: a key of its own, derived from SECRET_KEY.
+    FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()
+    ).decode()
+try:
+    Fernet(FIELD_ENCRYPTION_KEY)
+except ValueError:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY is not a Fernet key (32 bytes in URL-safe base64, 44 characters)."
+    ) from None
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -140,7 +140,10 @@ def seed_prospects(users: dict[str, User]) -> None:
         for title, kind, question in ASSETS
     ]
     team = Team.objects.get(name="Concierge Team")
-    FormSource.objects.get_or_create(name="Website guide downloads", defaults={"team": team})
+    if not FormSource.objects.filter(name="Website guide downloads").exists():
+        source = FormSource(name="Website guide downloads", team=team)
+        source.secret_issue()  # shown to no one: "New secret" on the page shows a new one
+        source.save()
     for spec in ACCOUNTS:
         owner = users[spec["people"][0][6]]
         account = Account.objects.create(

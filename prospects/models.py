@@ -3,6 +3,9 @@ conversations reps log, and the opportunities that came out of helping."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +19,10 @@ from django.urls import reverse
 from django.utils.timezone import localdate, now
 
 from empathy_crm.access import Role, ScopedQuerySet
+from empathy_crm.crypto import InvalidToken, decrypt, encrypt
 from people.models import validate_timezone
+
+log = logging.getLogger(__name__)
 
 
 class Feeling(models.IntegerChoices):
@@ -426,7 +432,14 @@ def new_form_secret() -> str:
 
 
 class FormSource(models.Model):
-    """A marketing form or webinar tool allowed to post engagements, with its own secret."""
+    """A marketing form or webinar tool allowed to post engagements, with its own secret.
+
+    The secret is shown in full once, when it is made; we keep it encrypted (HMAC needs the
+    secret itself). After a rotation the previous secret keeps working for a grace period,
+    so the tool can be updated without losing deliveries.
+    """
+
+    GRACE = timedelta(hours=24)
 
     name = models.CharField(max_length=120, unique=True)
     team = models.ForeignKey(
@@ -435,7 +448,11 @@ class FormSource(models.Model):
         related_name="form_sources",
         help_text="New prospects are shared round-robin among this team's reps.",
     )
-    secret = models.CharField(max_length=64, default=new_form_secret)
+    secret_encrypted = models.TextField(editable=False)
+    secret_hint = models.CharField(max_length=4, editable=False, help_text="Its last characters.")
+    secret_made_at = models.DateTimeField(default=now, editable=False)
+    previous_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     last_assigned = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -448,9 +465,53 @@ class FormSource(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def rotate_secret(self) -> None:
-        self.secret = new_form_secret()
-        self.save(update_fields=["secret"])
+    @property
+    def secret(self) -> str:
+        """The current secret, decrypted."""
+        return decrypt(self.secret_encrypted)
+
+    @property
+    def previous_secret_works(self) -> bool:
+        return bool(self.previous_secret_until and self.previous_secret_until > now())
+
+    def secret_issue(self) -> str:
+        """Give the source a new secret (not saved yet) and return it: the one moment it is
+        seen in full."""
+        secret = new_form_secret()
+        self.secret_encrypted = encrypt(secret)
+        self.secret_hint = secret[-4:]
+        self.secret_made_at = now()
+        return secret
+
+    def rotate_secret(self, *, grace: timedelta = GRACE) -> str:
+        """A new secret, returned; the current one keeps working for ``grace`` (zero: it
+        stops now). A secret still in its grace from an earlier rotation stops now."""
+        self.previous_secret_encrypted = self.secret_encrypted if grace else ""
+        self.previous_secret_until = now() + grace if grace else None
+        secret = self.secret_issue()
+        self.save(update_fields=[
+            "secret_encrypted", "secret_hint", "secret_made_at", "previous_secret_encrypted",
+            "previous_secret_until",
+        ])  # fmt: skip
+        return secret
+
+    def signature_matches(self, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` is the hex HMAC-SHA256 of ``message`` with the current
+        secret or, during its grace period, the previous one."""
+        tokens = [self.secret_encrypted]
+        if self.previous_secret_works:
+            tokens.append(self.previous_secret_encrypted)
+        for token in tokens:
+            try:
+                secret = decrypt(token)
+            except InvalidToken:
+                log.error("Form source %s: its secret cannot be decrypted with the "
+                          "FIELD_ENCRYPTION_KEY in use", self.pk)  # fmt: skip
+                continue
+            expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+            if hmac.compare_digest(expected.encode(), signature):
+                return True
+        return False
 
 
 class InboundDelivery(models.Model):
@@ -459,6 +520,9 @@ class InboundDelivery(models.Model):
 
     form_source = models.ForeignKey(FormSource, on_delete=models.CASCADE, related_name="deliveries")
     idempotency_key = models.CharField(max_length=200)
+    # SHA-256 of the raw body: the same key with another body is refused, not answered with
+    # this delivery's reply. Blank for deliveries remembered before it was kept.
+    request_hash = models.CharField(max_length=64, blank=True)
     response_body = models.JSONField()
     created_at = models.DateTimeField(default=now)
 

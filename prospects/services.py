@@ -128,6 +128,11 @@ def emotional_journey(prospect: Prospect) -> list[dict]:
 # --- Inbound engagements ------------------------------------------------------------------
 
 
+def fit(model, field: str, value: str) -> str:
+    """A value we derived (a name from an email, a title from a URL) cut to its column."""
+    return value[: model._meta.get_field(field).max_length]
+
+
 def account_match_or_create(
     *, email: str, company: str, owner: User | None, team_id: int | None
 ) -> Account | None:
@@ -151,7 +156,7 @@ def account_match_or_create(
             return account
     if not (company or domain):
         return None
-    name = company or domain.split(".")[0].title()
+    name = company or fit(Account, "name", domain.split(".")[0].title())
     return Account.objects.create(name=name, domain=domain, owner=owner, team_id=team_id)
 
 
@@ -166,8 +171,9 @@ def asset_match_or_create(*, title: str, kind: str, url: str) -> ContentAsset | 
         found = ContentAsset.objects.filter(title__iexact=title).first()
     if found is None:
         found = ContentAsset.objects.create(
-            title=title or url, kind=kind or ContentAsset.Kind.OTHER, url=url
-        )
+            title=title or fit(ContentAsset, "title", url), kind=kind or ContentAsset.Kind.OTHER,
+            url=url,
+        )  # fmt: skip
     return found
 
 
@@ -205,50 +211,68 @@ def owner_next_for(source: FormSource) -> User | None:
     return chosen
 
 
+class IdempotencyKeyReused(Exception):
+    """The form source sent this Idempotency-Key before, with another body."""
+
+
+class InboundConflict(Exception):
+    """Concurrent deliveries kept colliding on the same records; the sender may retry."""
+
+
+INBOUND_ATTEMPTS = 3
+
+
 def inbound_engagement_record(
     *,
     form_source: FormSource,
     data: dict,
     payload: dict,
     idempotency_key: str = "",
+    body_hash: str = "",
 ) -> tuple[dict, bool]:
     """Create or update the prospect, record the engagement and its why.
 
     Returns ``(response_body, replayed)``; ``replayed`` is True when ``idempotency_key`` was
-    seen before, in which case nothing new is written and the first answer is returned.
+    seen before with the same body (``body_hash``, the SHA-256 of the raw body), in which case
+    nothing new is written and the first answer is returned. The same key with another body
+    raises ``IdempotencyKeyReused``.
+
+    Deliveries of one source wait for each other on the source's row. Those of two sources of
+    one team may both find a person or a company new and both create it: the second insert
+    waits for the first transaction, then fails on the team's unique key; that delivery
+    starts over and finds the record the other one committed.
     """
-    if idempotency_key:
-        earlier = InboundDelivery.objects.filter(
-            form_source=form_source, idempotency_key=idempotency_key
-        ).first()
-        if earlier:
-            return earlier.response_body, True
-    try:
-        with transaction.atomic(durable=True):
-            body, engagement, created = _inbound_write(form_source, data, payload)
-            if idempotency_key:
-                InboundDelivery.objects.create(
-                    form_source=form_source, idempotency_key=idempotency_key, response_body=body
+    for attempt in range(1, INBOUND_ATTEMPTS + 1):
+        try:
+            with transaction.atomic(durable=True):
+                source = FormSource.objects.select_for_update().get(pk=form_source.pk)
+                if idempotency_key:
+                    earlier = InboundDelivery.objects.filter(
+                        form_source=source, idempotency_key=idempotency_key
+                    ).first()
+                    if earlier:
+                        if earlier.request_hash and earlier.request_hash != body_hash:
+                            raise IdempotencyKeyReused(idempotency_key)
+                        return earlier.response_body, True
+                body, engagement, created = _inbound_write(source, data, payload)
+                if idempotency_key:
+                    InboundDelivery.objects.create(
+                        form_source=source, idempotency_key=idempotency_key,
+                        request_hash=body_hash, response_body=body,
+                    )  # fmt: skip
+                signals.engagement_recorded.send(
+                    Engagement, engagement=engagement, prospect_created=created
                 )
-            signals.engagement_recorded.send(
-                Engagement, engagement=engagement, prospect_created=created
-            )
-    except IntegrityError:
-        # Two deliveries with the same key raced; the other one won and holds the answer.
-        if not idempotency_key:
-            raise
-        earlier = InboundDelivery.objects.get(
-            form_source=form_source, idempotency_key=idempotency_key
-        )
-        return earlier.response_body, True
-    return body, False
+            return body, False
+        except IntegrityError:
+            log.info("Inbound delivery collided with another (attempt %s)", attempt)
+    raise InboundConflict
 
 
-def _inbound_write(
-    form_source: FormSource, data: dict, payload: dict
-) -> tuple[dict, Engagement, bool]:
-    source = FormSource.objects.select_for_update().get(pk=form_source.pk)
+def _inbound_write(source: FormSource, data: dict, payload: dict) -> tuple[dict, Engagement, bool]:
+    """The writes of one delivery; ``source`` is locked (see ``owner_next_for``)."""
     email = data["email"].strip().lower()
+    source_name = data.get("source") or fit(Engagement, "source", source.name)
     # The source's team's record of the person: another team's is not this team's business.
     team_prospects = Prospect.objects.filter(team_id=source.team_id)
     prospect = team_prospects.select_for_update().filter(email__lower=email).first()
@@ -261,12 +285,13 @@ def _inbound_write(
         prospect = Prospect.objects.create(
             team_id=source.team_id,
             email=email,
-            first_name=data.get("first_name", "").strip() or email.split("@")[0],
+            first_name=data.get("first_name", "").strip()
+            or fit(Prospect, "first_name", email.rsplit("@", 1)[0]),
             last_name=data.get("last_name", "").strip(),
             title=data.get("title", "").strip(),
             account=account,
             owner=owner,
-            source=data.get("source") or source.name,
+            source=source_name,
             open_question=data.get("question", "").strip(),
         )
     else:
@@ -300,7 +325,7 @@ def _inbound_write(
         asset=asset,
         occurred_at=data.get("occurred_at") or timezone.now(),
         why=data.get("question", "").strip(),
-        source=data.get("source") or source.name,
+        source=source_name,
         form_source=source,
         source_payload=payload,
     )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from itertools import chain
 from urllib.parse import urlencode
 
@@ -12,8 +12,10 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from empathy_crm import crypto
 from empathy_crm.access import Role, get_for, may_edit, role_required
 from empathy_crm.paginator import IdsFirstPaginator
 from people.models import User
@@ -344,28 +346,60 @@ def account_update(request, pk: int):
 # --- Form sources (admins) ----------------------------------------------------------------
 
 
+SHOW_ONCE = "form_source_show_once"
+GRACE_HOURS = int(FormSource.GRACE.total_seconds() // 3600)
+
+
+def _show_secret_once(request, source: FormSource, secret: str) -> None:
+    """Hand a new secret to the next page (encrypted in the session) and nowhere else."""
+    request.session[SHOW_ONCE] = {"source": source.pk, "secret": crypto.encrypt(secret)}
+
+
+def _secret_to_show(request) -> dict | None:
+    """The secret waiting to be shown, once: taking it removes it from the session."""
+    waiting = request.session.pop(SHOW_ONCE, None)
+    if not waiting:
+        return None
+    try:
+        return {"source": waiting["source"], "secret": crypto.decrypt(waiting["secret"])}
+    except (crypto.InvalidToken, KeyError, TypeError):
+        return None
+
+
 @role_required(Role.ADMIN)
+@never_cache
 def form_source_list(request):
     form = FormSourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        source = form.save()
-        messages.success(request, f"{source} can now post engagements. Copy its secret below.")
+        source = form.save(commit=False)
+        secret = source.secret_issue()
+        source.save()
+        _show_secret_once(request, source, secret)
+        messages.success(request, f"{source} can now post engagements.")
         return redirect("prospects:form_source_list")
     sources = FormSource.objects.select_related("team")
     endpoint = request.build_absolute_uri(reverse("inbound_engagements"))
-    return render(
-        request,
-        "prospects/form_source_list.html",
-        {"sources": sources, "form": form, "endpoint": endpoint},
-    )
+    new = _secret_to_show(request)
+    return render(request, "prospects/form_source_list.html", {
+        "sources": sources, "form": form, "endpoint": endpoint, "grace_hours": GRACE_HOURS,
+        "new": new, "new_source": next((s for s in sources if new and s.pk == new["source"]), None),
+    })  # fmt: skip
 
 
 @role_required(Role.ADMIN)
 @require_POST
 def form_source_rotate(request, pk: int):
+    """A new secret; the old one keeps working for a day, or stops now when it leaked."""
     source = get_object_or_404(FormSource, pk=pk)
-    source.rotate_secret()
-    messages.success(request, f"{source} has a new secret; the old one stops working now.")
+    stop_now = request.POST.get("old") == "stop"
+    secret = source.rotate_secret(grace=timedelta(0) if stop_now else FormSource.GRACE)
+    _show_secret_once(request, source, secret)
+    old = (
+        "the old one stopped working."
+        if stop_now
+        else f"the old one keeps working for {GRACE_HOURS} hours, so you can update the tool."
+    )
+    messages.success(request, f"{source} has a new secret; {old}")
     return redirect("prospects:form_source_list")
 
 

@@ -97,10 +97,19 @@ class EngagementFactory(factory.django.DjangoModelFactory):
 
 
 class FormSourceFactory(factory.django.DjangoModelFactory):
+    """Its secret, in full, is ``source.secret`` (decrypted)."""
+
     class Meta:
         model = "prospects.FormSource"
 
     name = factory.Sequence(lambda n: f"Form {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        source = model_class(*args, **kwargs)
+        source.secret_issue()
+        source.save()
+        return source
 
 
 # --- Concierge ----------------------------------------------------------------------------

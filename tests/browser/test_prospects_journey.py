@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import urllib.request
 
 import pytest
@@ -57,16 +58,23 @@ def test_form_source_posts_an_engagement_that_reaches_the_reps_list(
     page.get_by_label("Team").select_option(label=team.name)
     page.get_by_role("button", name="Add source").click()
     secret = page.locator("code.secret").first.inner_text()
+    source_id = team.form_sources.get(name="Webinar tool").pk
+    assert f"X-Empathy-Source: {source_id}" in page.locator(".secret-once").inner_text()
+    page.reload()
+    assert page.locator("code.secret").count() == 0, "shown once"
 
     body = json.dumps({
         "email": "grace.liu@brightpath.example", "first_name": "Grace", "last_name": "Liu",
         "company": "Brightpath Clinics", "question": "What will our compliance officer ask?",
         "asset": {"title": "Security review checklist", "kind": "checklist"},
     }).encode()  # fmt: skip
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    timestamp = str(int(time.time()))
+    signed = f"{timestamp}.".encode() + body
+    signature = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     request = urllib.request.Request(
         f"{live_server.url}/api/inbound/engagements/", data=body, method="POST",
-        headers={"Content-Type": "application/json", "X-Empathy-Signature": signature},
+        headers={"Content-Type": "application/json", "X-Empathy-Source": str(source_id),
+                 "X-Empathy-Timestamp": timestamp, "X-Empathy-Signature": signature},
     )  # fmt: skip
     with urllib.request.urlopen(request) as response:
         assert response.status == 201

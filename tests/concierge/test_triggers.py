@@ -183,12 +183,12 @@ def test_an_inbound_form_post_starts_the_playbook(team, rep, webinar_playbook):
     from django.test import Client
 
     from tests.factories import FormSourceFactory
-    from tests.prospects.test_inbound_api import sign
+    from tests.prospects.test_inbound_api import signed
 
     source = FormSourceFactory(team=team)
     body = json.dumps({"email": "new@person.example", "question": "What does it cost?"}).encode()
     Client().post("/api/inbound/engagements/", body, content_type="application/json",
-                  HTTP_X_EMPATHY_SIGNATURE=sign(source.secret, body))  # fmt: skip
+                  **signed(source, body))  # fmt: skip
     assert expand_all() == 2
     assert set(ConciergeTask.objects.values_list("prospect__email", flat=True)) == {
         "new@person.example"

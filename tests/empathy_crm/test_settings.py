@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k7#Vq2!pZ9xL4mN8rT1wY6bC3fH5jD0sG-a_longer_production_like_secret",
+    "FIELD_ENCRYPTION_KEY": "cHJvZHVjdGlvbi1saWtlLWZpZWxkLWtleS0zMmJ5dGU=",
     "ALLOWED_HOSTS": "crm.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://crm.example.com",
     "DATABASE_URL": "sqlite:////tmp/empathy-deploy-check.sqlite3",
@@ -22,7 +23,7 @@ PRODUCTION = {
 
 
 def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    unset = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unset = {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -47,6 +48,29 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = manage("check", env=env, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_field_encryption_key(tmp_path):
+    env = {k: v for k, v in PRODUCTION.items() if k != "FIELD_ENCRYPTION_KEY"}
+    result = manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_a_field_encryption_key_that_is_not_a_fernet_key_is_a_startup_error(tmp_path):
+    result = manage("check", env={"FIELD_ENCRYPTION_KEY": "too-short"}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is not a Fernet key" in result.stderr
+
+
+def test_development_derives_its_field_encryption_key_from_the_secret_key(tmp_path):
+    keys = {
+        manage("shell", "-c", "from django.conf import settings; print(settings.FIELD_ENCRYPTION_KEY)",
+               env={"DEBUG": "1", **({"SECRET_KEY": secret} if secret else {})},
+               tmp_path=tmp_path).stdout.split()[-1]
+        for secret in ("", "another-development-secret-key")
+    }  # fmt: skip
+    assert len(keys) == 2 and all(len(key) == 44 for key in keys)
 
 
 def test_a_misspelt_boolean_is_a_startup_error_not_a_silent_false(tmp_path):

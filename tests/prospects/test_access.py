@@ -119,15 +119,45 @@ def test_only_admins_manage_form_sources(client, request, who, code, team):
     assert (source.secret != old) is (code == 200)
 
 
-def test_admin_adds_a_form_source_and_sees_its_secret(client, admin_user, team):
+def test_a_new_sources_secret_is_shown_once(client, admin_user, team):
     client.force_login(admin_user)
     response = client.post(
         reverse("prospects:form_source_list"),
         {"name": "Webinar tool", "team": team.pk, "is_active": "on"},
-        follow=True,
     )
     source = team.form_sources.get()
-    assert source.secret in response.text
+    secret = source.secret
+    assert secret not in str(dict(client.session)), "the session holds it encrypted"
+    page = client.get(response["Location"]).text
+    assert secret in page and "shown only this once" in page
+    assert f"X-Empathy-Source: {source.pk}" in page
+    again = client.get(reverse("prospects:form_source_list"))
+    assert secret not in again.text and f"ends in <code>{secret[-4:]}</code>" in again.text
+    assert "no-store" in again["Cache-Control"]
+
+
+def test_a_new_secret_is_shown_once_and_the_old_one_works_for_a_day(client, admin_user, team):
+    source = FormSourceFactory(team=team, name="Website")
+    old = source.secret
+    client.force_login(admin_user)
+    page = client.post(reverse("prospects:form_source_rotate", args=[source.pk]), {"old": "grace"},
+                       follow=True).text  # fmt: skip
+    source.refresh_from_db()
+    assert source.secret != old and source.secret in page and old not in page
+    assert "keeps working for 24 hours" in page
+    assert "The old secret works until 19 Nov 2026, 10:30 UTC" in page
+    again = client.get(reverse("prospects:form_source_list")).text
+    assert source.secret not in again and "The old secret works until" in again
+
+
+def test_a_leaked_secret_stops_at_once(client, admin_user, team):
+    source = FormSourceFactory(team=team)
+    client.force_login(admin_user)
+    page = client.post(reverse("prospects:form_source_rotate", args=[source.pk]), {"old": "stop"},
+                       follow=True).text  # fmt: skip
+    source.refresh_from_db()
+    assert source.secret in page and "the old one stopped working" in page
+    assert not source.previous_secret_works and "The old secret works until" not in page
 
 
 def test_imports_belong_to_the_person_who_uploaded(client, rep, teammate):
