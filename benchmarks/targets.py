@@ -201,17 +201,19 @@ def dispatch_due(ctx: dict) -> int:
     from django.db import connection
 
     from concierge import services
-    from concierge.models import ConciergeTask, Notification
+    from concierge.models import FollowUp
+    from empathy_crm.models import Notification
 
     try:
         return services.due_followups_dispatch()
-    finally:  # put them back, so the next run measures the same work
-        Notification.objects.filter(task__source_key="bench").delete()
-        ConciergeTask.objects.filter(source_key="bench", status="due").update(
+    finally:  # put them back, so the next run measures the same work (the bench's database
+        # holds no notices but the bench's own)
+        Notification.objects.filter(kind=Notification.Kind.FOLLOWUP_DUE).delete()
+        FollowUp.objects.filter(source_key="bench", status="due").update(
             status="scheduled", notified_at=None
         )
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE concierge_conciergetask")
+            cursor.execute(f"VACUUM ANALYZE {FollowUp._meta.db_table}")
 
 
 NOTICES_DUE_AT_ONCE = 10_000
@@ -224,24 +226,24 @@ def notices_email_setup(ctx: dict) -> None:
     from django.db.models.functions import RowNumber
     from django.utils import timezone
 
-    from concierge.models import ConciergeTask, Notification
+    from concierge.models import FollowUp
+    from empathy_crm.models import Notification
 
     due = (
-        ConciergeTask.objects.filter(
-            source_key="bench", status="scheduled", due_at__lte=timezone.now()
-        )
+        FollowUp.objects.filter(source_key="bench", status="scheduled", due_at__lte=timezone.now())
         .annotate(nth=Window(RowNumber(), partition_by=F("assignee_id"), order_by=F("pk").asc()))
         .filter(nth__lte=10)
         .order_by("pk")
         .values_list("pk", "assignee_id")[:NOTICES_DUE_AT_ONCE]
     )
     Notification.objects.bulk_create(
-        (Notification(user_id=assignee, task_id=pk, message="Check in for Bench Person")
+        (Notification(user_id=assignee, kind=Notification.Kind.FOLLOWUP_DUE,
+                      key=f"followup:{pk}", message="Check in for Bench Person")
          for pk, assignee in due),
         batch_size=5000,
     )  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE concierge_notification")
+        cursor.execute(f"ANALYZE {Notification._meta.db_table}")
 
 
 def notices_email(ctx: dict) -> int:
@@ -250,35 +252,33 @@ def notices_email(ctx: dict) -> int:
     from django.core import mail
     from django.test.utils import override_settings
 
-    from concierge import services
-    from concierge.models import Notification
+    from empathy_crm import notifications
+    from empathy_crm.models import Notification
 
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        mails = services.notifications_email()
+        mails = notifications.notices_email()
     print(f"(emailing: {mails} mails)")
     mail.outbox = []
-    return Notification.objects.filter(task__source_key="bench", emailed_at__isnull=False).count()
+    return Notification.objects.filter(emailed_at__isnull=False).count()
 
 
 def notices_email_teardown(ctx: dict) -> None:
     from django.db import connection
 
-    from concierge.models import NoticeEmail, Notification
+    from empathy_crm.models import NoticeEmail, Notification
 
-    notices = Notification.objects.filter(task__source_key="bench")
-    emails = list(notices.exclude(email=None).values_list("email_id", flat=True).distinct())
-    notices.delete()
-    NoticeEmail.objects.filter(pk__in=emails).delete()
+    Notification.objects.all().delete()  # the bench's database holds no notices but these
+    NoticeEmail.objects.all().delete()
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE concierge_notification")
-        cursor.execute("VACUUM ANALYZE concierge_noticeemail")
+        cursor.execute(f"VACUUM ANALYZE {Notification._meta.db_table}")
+        cursor.execute(f"VACUUM ANALYZE {NoticeEmail._meta.db_table}")
 
 
 def playbook_expansion(ctx: dict) -> int:
     """10,000 new engagements, each expanded into its playbook's follow-ups."""
-    from concierge.models import ConciergeTask, Trigger, TriggerEvent
-    from concierge.tasks import followups_expand
-    from prospects.models import Prospect
+    from concierge.models import FollowUp
+    from concierge.tasks import prospect_events_expand
+    from prospects.models import Prospect, ProspectEvent
 
     run = int(time.time())
     pks = list(
@@ -286,19 +286,19 @@ def playbook_expansion(ctx: dict) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:10_000]
     )
-    events = TriggerEvent.objects.bulk_create(
-        TriggerEvent(
-            trigger=Trigger.NEW_ENGAGEMENT, prospect_id=pk, source_key=f"bench-exp-{run}-{pk}"
+    events = ProspectEvent.objects.bulk_create(
+        ProspectEvent(
+            kind=ProspectEvent.Kind.NEW_ENGAGEMENT, prospect_id=pk, key=f"bench-exp-{run}-{pk}"
         )
         for pk in pks
     )
     try:
         for event in events:  # one Celery message each, handled as the worker handles it
-            followups_expand.run(event.pk)
+            prospect_events_expand.run(event.pk)
         return len(events)
     finally:
-        ConciergeTask.objects.filter(source_key__startswith=f"bench-exp-{run}-").delete()
-        TriggerEvent.objects.filter(source_key__startswith=f"bench-exp-{run}-").delete()
+        FollowUp.objects.filter(source_key__startswith=f"bench-exp-{run}-").delete()
+        ProspectEvent.objects.filter(key__startswith=f"bench-exp-{run}-").delete()
 
 
 JOBS: list[Job] = [
@@ -334,10 +334,10 @@ def context() -> dict:
         .values("pk", "account_id")
         .first()
     )
-    from concierge.models import ConciergeTask
+    from concierge.models import FollowUp
 
     busy = (
-        ConciergeTask.objects.filter(status="scheduled").values("assignee_id")
+        FollowUp.objects.filter(status="scheduled").values("assignee_id")
         .annotate(n=Count("pk")).order_by("-n").first()
     )  # fmt: skip
     from empathy_maps.models import EmpathyMap, Persona

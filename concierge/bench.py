@@ -1,4 +1,4 @@
-"""Bulk follow-ups for ``manage.py bench_fill``: 500,000 tasks, 100,000 of them due at once."""
+"""Bulk follow-ups for ``manage.py bench_fill``: 500,000 follow-ups, 100,000 of them due at once."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from concierge.models import ConciergeTask, Playbook, PlaybookStep, TaskStatus, Trigger
+from concierge.models import FollowUp, FollowUpStatus, Playbook, PlaybookStep
 from prospects.bench import copy_rows
-from prospects.models import Prospect
+from prospects.models import Prospect, ProspectEvent
 
 KINDS = ["answer_question", "send_resource", "share_story", "check_in", "make_introduction"]
 
 
-def fill_concierge(*, tasks: int, due: int) -> None:
+def fill_concierge(*, followups: int, due: int) -> None:
     rng = random.Random(7)
     now = timezone.now()
     playbook = Playbook.objects.create(
-        name="Bench: answer, then a story", trigger=Trigger.NEW_ENGAGEMENT
+        name="Bench: answer, then a story", trigger=ProspectEvent.Kind.NEW_ENGAGEMENT
     )
     PlaybookStep.objects.create(playbook=playbook, order=1, delay_hours=4, kind="answer_question",
                                 wording="Hi {first_name}, about {question}")  # fmt: skip
@@ -27,19 +27,22 @@ def fill_concierge(*, tasks: int, due: int) -> None:
     prospects = list(Prospect.objects.values_list("pk", "owner_id"))
 
     def rows():
-        for n in range(tasks):
+        for n in range(followups):
             pk, owner = prospects[n % len(prospects)]
             if n < due:
-                status, at = TaskStatus.SCHEDULED, now - timedelta(minutes=rng.randint(1, 600))
+                status, at = FollowUpStatus.SCHEDULED, now - timedelta(minutes=rng.randint(1, 600))
             elif n % 3 == 0:
-                status, at = TaskStatus.DONE, now - timedelta(days=rng.randint(1, 300))
+                status, at = FollowUpStatus.DONE, now - timedelta(days=rng.randint(1, 300))
             else:
-                status, at = TaskStatus.SCHEDULED, now + timedelta(hours=rng.randint(1, 24 * 60))
+                status, at = (
+                    FollowUpStatus.SCHEDULED,
+                    now + timedelta(hours=rng.randint(1, 24 * 60)),
+                )
             yield (pk, owner, KINDS[n % len(KINDS)], at, status, "Send the checklist", "", "", "",
                    "bench", now)  # fmt: skip
 
     copy_rows(
-        ConciergeTask,
+        FollowUp,
         ["prospect_id", "assignee_id", "kind", "due_at", "status", "help_offered", "receivers_eye",
          "outcome", "skip_reason", "source_key", "created_at"],
         rows(),

@@ -8,30 +8,29 @@ from django.utils import timezone
 
 from concierge import scheduling
 from concierge.models import (
-    ConciergeTask,
+    FollowUp,
+    FollowUpStatus,
     Outcome,
     Playbook,
     PlaybookStep,
-    TaskStatus,
-    Trigger,
 )
 from people.models import User
-from prospects.models import Prospect
+from prospects.models import Prospect, ProspectEvent
 
 PLAYBOOKS = [
-    ("Answer their question within a working day", Trigger.NEW_ENGAGEMENT, [
+    ("Answer their question within a working day", ProspectEvent.Kind.NEW_ENGAGEMENT, [
         (0, 4, "answer_question", "Hi {first_name}, you asked “{question}”. Here is a straight "
          "answer, and what others in your spot found useful. No strings attached.", "keep"),
     ]),
-    ("A customer story three days after a guide", Trigger.NEW_ENGAGEMENT, [
+    ("A customer story three days after a guide", ProspectEvent.Kind.NEW_ENGAGEMENT, [
         (3, 0, "share_story", "{first_name}, here is how a team like {account} worked through "
          "“{question}”. Happy to connect you with them if that helps.", "cancel"),
     ]),
-    ("When a feeling drops, offer to remove the roadblock", Trigger.FEELING_DROPPED, [
+    ("When a feeling drops, offer to remove the roadblock", ProspectEvent.Kind.FEELING_DROPPED, [
         (0, 6, "check_in", "{first_name}, our last talk sounded hard. Is there one roadblock I can "
          "take off your plate this week?", "cancel"),
     ]),
-    ("Two quiet weeks: a gentle check-in", Trigger.NO_TOUCH, [
+    ("Two quiet weeks: a gentle check-in", ProspectEvent.Kind.NO_TOUCH, [
         (0, 0, "check_in", "Hi {first_name}, no agenda: how is “{question}” going? Anything I "
          "can send that would make your week easier?", "cancel"),
     ]),
@@ -89,9 +88,9 @@ def seed_concierge(users: dict[str, User]) -> None:
             due = working_days_ago(prospect, -days, now)
         else:
             due = scheduling.due_at_for(prospect, days=days, now=now)
-        ConciergeTask.objects.create(
+        FollowUp.objects.create(
             prospect=prospect, assignee=prospect.owner, kind=kind, help_offered=help_offered,
-            due_at=due, status=TaskStatus.DUE if due <= now else TaskStatus.SCHEDULED,
+            due_at=due, status=FollowUpStatus.DUE if due <= now else FollowUpStatus.SCHEDULED,
             source_key="demo",
         )  # fmt: skip
     for prefix, kind, help_offered, receivers_eye, due_days_ago, late in DONE:
@@ -99,8 +98,8 @@ def seed_concierge(users: dict[str, User]) -> None:
         if prospect is None:
             continue
         due = working_days_ago(prospect, due_days_ago, now)
-        ConciergeTask.objects.create(
+        FollowUp.objects.create(
             prospect=prospect, assignee=prospect.owner, kind=kind, help_offered=help_offered,
-            receivers_eye=receivers_eye, outcome=Outcome.HELP_WELCOMED, due_at=due, status=TaskStatus.DONE,
+            receivers_eye=receivers_eye, outcome=Outcome.HELP_WELCOMED, due_at=due, status=FollowUpStatus.DONE,
             completed_at=due + timedelta(days=late, hours=1), source_key="demo",
         )  # fmt: skip

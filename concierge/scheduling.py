@@ -106,7 +106,7 @@ def local_day_bounds(moment: datetime, tz: zoneinfo.ZoneInfo) -> tuple[datetime,
 
 
 def due_at_for(prospect, *, after: datetime | None = None, days: int = 0, hrs: int = 0,
-               exclude_task_id: int | None = None, busy_days: set[date] | None = None,
+               exclude_followup_id: int | None = None, busy_days: set[date] | None = None,
                now: datetime | None = None) -> datetime:  # fmt: skip
     """The moment a new follow-up for ``prospect`` should fall due, in whole minutes.
 
@@ -114,7 +114,7 @@ def due_at_for(prospect, *, after: datetime | None = None, days: int = 0, hrs: i
     prospect's local dates that have one, kept up to date here) saves a query per day
     when many follow-ups are scheduled together. ``now`` defaults to the clock.
     """
-    from concierge.models import ConciergeTask
+    from concierge.models import FollowUp
 
     tz = zone(prospect.timezone)
     hours = WorkingHours.from_settings()
@@ -126,11 +126,11 @@ def due_at_for(prospect, *, after: datetime | None = None, days: int = 0, hrs: i
         if busy_days is not None:
             taken = due.astimezone(tz).date() in busy_days
         else:
-            busy = ConciergeTask.objects.open().filter(
+            busy = FollowUp.objects.open().filter(
                 prospect=prospect, due_at__gte=start, due_at__lt=end
             )
-            if exclude_task_id:
-                busy = busy.exclude(pk=exclude_task_id)
+            if exclude_followup_id:
+                busy = busy.exclude(pk=exclude_followup_id)
             taken = busy.exists()
         if not taken:
             if busy_days is not None:

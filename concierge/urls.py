@@ -14,11 +14,14 @@ urlpatterns = [
         views.playbook_step_move,
         name="playbook_step_move",
     ),
+    path(
+        "prospects/<int:pk>/conversations/", views.conversation_create, name="conversation_create"
+    ),
     path("calendar/", views.calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
-    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
-    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
-    path("tasks/<int:pk>/snooze/", views.task_snooze, name="task_snooze"),
-    path("tasks/<int:pk>/skip/", views.task_skip, name="task_skip"),
-    path("tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
+    path("follow-ups/<int:pk>/", views.followup_detail, name="followup_detail"),
+    path("follow-ups/<int:pk>/done/", views.followup_done, name="followup_done"),
+    path("follow-ups/<int:pk>/snooze/", views.followup_snooze, name="followup_snooze"),
+    path("follow-ups/<int:pk>/skip/", views.followup_skip, name="followup_skip"),
+    path("follow-ups/<int:pk>/reassign/", views.followup_reassign, name="followup_reassign"),
 ]

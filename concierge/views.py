@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
-from concierge import scheduling, services
+from concierge import scheduling, selectors, services
 from concierge.forms import (
     DoneForm,
     PlaybookForm,
@@ -27,87 +27,13 @@ from concierge.forms import (
     StepFormSet,
     steps_check,
 )
-from concierge.models import (
-    CalendarFeed,
-    ConciergeTask,
-    Notification,
-    Outcome,
-    Playbook,
-    PlaybookStep,
-)
-from empathy_crm.access import Role, get_for, role_required
+from concierge.models import CalendarFeed, FollowUp, Playbook, PlaybookStep
+from concierge.selectors import OUTCOME_CHOICES
+from empathy_crm.access import Role, get_for, handover_targets, role_required
 from people.models import User
+from prospects.forms import ConversationForm
 from prospects.models import Prospect
-
-OUTCOME_CHOICES = [("", "How did it go?"), *Outcome.choices]
-
-
-SECTION_ROWS = 20
-SECTION_TEXT = {
-    "overdue": ("Overdue", "Nothing overdue. Every promise kept so far."),
-    "today": ("Today", "Nothing else for today."),
-    "upcoming": ("Coming up", "Nothing planned for the next two weeks."),
-}
-
-
-# What a queue row shows (the template's task-main); the action forms load on demand.
-ROW_FIELDS = (
-    "kind", "due_at", "status", "help_offered", "assignee_id",
-    "prospect__first_name", "prospect__last_name", "prospect__open_question",
-    "prospect__owner_id", "prospect__account__name",
-)  # fmt: skip
-
-
-def queue_sections(user: User, *, show_all: str = "") -> dict:
-    """The user's open follow-ups: overdue, today and the next two weeks (their own day).
-
-    Each section shows its first rows (oldest first) and how many more there are; one
-    section at a time can be opened in full with ?all=<section>.
-    """
-    tz = scheduling.zone(user.timezone)
-    start, end = scheduling.local_day_bounds(timezone.now(), tz)
-    mine = ConciergeTask.objects.open().filter(assignee=user)
-    windows = {
-        "overdue": Q(due_at__lt=start),
-        "today": Q(due_at__gte=start, due_at__lt=end),
-        "upcoming": Q(due_at__gte=end, due_at__lt=end + timedelta(days=14)),
-    }
-    counts = mine.aggregate(**{key: Count("pk", filter=window) for key, window in windows.items()})
-    context: dict = {"sections": [], "outcomes": OUTCOME_CHOICES}
-    for key, window in windows.items():
-        title, empty = SECTION_TEXT[key]
-        limit = None if show_all == key else SECTION_ROWS
-        rows = list(
-            mine.filter(window)
-            .select_related("prospect", "prospect__account")
-            .only(*ROW_FIELDS)
-            .order_by("due_at", "pk")[:limit]
-        )
-        context[key] = rows
-        context["sections"].append(
-            {
-                "key": key,
-                "title": title,
-                "tasks": rows,
-                "empty": empty,
-                "count": counts[key],
-                "more": counts[key] - len(rows),
-            }
-        )
-    return context
-
-
-def due_today(user: User, limit: int = 6) -> list[ConciergeTask]:
-    """The first follow-ups due by the end of the user's day (their home page)."""
-    _, end = scheduling.local_day_bounds(timezone.now(), scheduling.zone(user.timezone))
-    return list(
-        ConciergeTask.objects.open().filter(assignee=user, due_at__lt=end)
-        .select_related("prospect").order_by("due_at", "pk")[:limit]
-    )  # fmt: skip
-
-
-def teammates(user: User):
-    return User.objects.filter(pk__in=user.scope_member_ids, is_active=True).exclude(pk=user.pk)
+from prospects.selectors import prospect_page
 
 
 def options_html(choices) -> str:
@@ -116,7 +42,7 @@ def options_html(choices) -> str:
 
 
 def row_options(user: User) -> dict:
-    people = list(teammates(user))
+    people = list(handover_targets(user))
     return {
         "reassign_to": people,
         "teammate_options": options_html((person.pk, str(person)) for person in people),
@@ -126,20 +52,16 @@ def row_options(user: User) -> dict:
 
 @login_required
 def queue(request):
-    context = queue_sections(request.user, show_all=request.GET.get("all", ""))
+    context = selectors.queue_sections(request.user, show_all=request.GET.get("all", ""))
     # Rows carry links to their actions, not the forms: a form is loaded into its row when
-    # the rep opens it (task_detail), so a long queue stays light.
-    context["may_hand_over"] = teammates(request.user).exists()
-    unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
-    context["news"] = list(unread.order_by("-created_at")[:5])
-    if context["news"]:
-        context["news_count"] = unread.update(read_at=timezone.now())
+    # the rep opens it (followup_detail), so a long queue stays light.
+    context["may_hand_over"] = handover_targets(request.user).exists()
     return render(request, "concierge/queue.html", context)
 
 
-def task_for(request, pk: int) -> ConciergeTask:
+def followup_for(request, pk: int) -> FollowUp:
     return get_for(
-        request.user, ConciergeTask.objects.select_related("prospect", "prospect__account"),
+        request.user, FollowUp.objects.select_related("prospect", "prospect__account"),
         edit=True, pk=pk,
     )  # fmt: skip
 
@@ -148,24 +70,24 @@ ACTIONS = ("done", "snooze", "skip", "reassign")
 
 
 @login_required
-def task_detail(request, pk: int):
+def followup_detail(request, pk: int):
     """One follow-up with its action forms, ``?action=`` opened. The queue swaps it into the
     row when the rep opens an action; without JavaScript it is a page of its own."""
-    task = task_for(request, pk)
+    followup = followup_for(request, pk)
     action = request.GET.get("action", "")
     context = {
-        "task": task,
+        "followup": followup,
         "action": action if action in ACTIONS else "",
         "outcomes": OUTCOME_CHOICES,
         **row_options(request.user),
     }
     if request.htmx:
-        return render(request, "concierge/queue.html#task-row", context)
-    return render(request, "concierge/task_detail.html", context)
+        return render(request, "concierge/queue.html#followup-row", context)
+    return render(request, "concierge/followup_detail.html", context)
 
 
-def respond(request, task: ConciergeTask, form=None, action: str = "", message: str = ""):
-    """htmx: the task's row (or its closed notice) plus the nav badge; else back to the queue."""
+def respond(request, followup: FollowUp, form=None, action: str = "", message: str = ""):
+    """htmx: the follow-up's row (or its closed notice) and the nav badge; else the queue."""
     if not request.htmx:
         if form is not None and form.errors:
             for errors in form.errors.values():
@@ -175,7 +97,7 @@ def respond(request, task: ConciergeTask, form=None, action: str = "", message: 
             messages.success(request, message)
         return redirect("concierge:queue")
     context = {
-        "task": task,
+        "followup": followup,
         "form": form,
         "action": action,
         "message": message,
@@ -183,7 +105,7 @@ def respond(request, task: ConciergeTask, form=None, action: str = "", message: 
         "outcomes": OUTCOME_CHOICES,
         **row_options(request.user),
     }
-    return render(request, "concierge/task_response.html", context)
+    return render(request, "concierge/followup_response.html", context)
 
 
 def attempt(form, change) -> bool:
@@ -203,58 +125,83 @@ def attempt(form, change) -> bool:
 
 @login_required
 @require_POST
-def task_done(request, pk: int):
-    task = task_for(request, pk)
+def followup_done(request, pk: int):
+    followup = followup_for(request, pk)
     form = DoneForm(request.POST)
-    if not attempt(form, lambda data: task.complete(by=request.user, **data)):
-        return respond(request, task, form, action="done")
-    return respond(
-        request, task, message=f"Done: {task.get_kind_display().lower()} for {task.prospect}."
-    )
-
-
-def snooze_until(task: ConciergeTask, data: dict):
-    tz = scheduling.zone(task.prospect.timezone)
-    hours = scheduling.WorkingHours.from_settings()
-    if data["until"] == "date":
-        try:
-            return scheduling.on_date(task.prospect, data["date"])
-        except ValidationError as exc:
-            raise ValidationError({"date": exc.messages}) from None
-    days = 1 if data["until"] == "tomorrow" else 5
-    start = scheduling.local_day_bounds(timezone.now(), tz)[0]
-    return scheduling.add_working_time(start, tz, hours, days=days)
+    if not attempt(form, lambda data: followup.complete(by=request.user, **data)):
+        return respond(request, followup, form, action="done")
+    done = f"Done: {followup.get_kind_display().lower()} for {followup.prospect}."
+    return respond(request, followup, message=done)
 
 
 @login_required
 @require_POST
-def task_snooze(request, pk: int):
-    task = task_for(request, pk)
+def followup_snooze(request, pk: int):
+    followup = followup_for(request, pk)
     form = SnoozeForm(request.POST)
-    if not attempt(form, lambda data: task.snooze(until=snooze_until(task, data), by=request.user)):
-        return respond(request, task, form, action="snooze")
-    local = task.due_at.astimezone(scheduling.zone(request.user.timezone))
-    return respond(request, task, message=f"Snoozed to {local:%a %b %-d, %H:%M}.")
+    snooze = lambda data: services.followup_snooze(  # noqa: E731
+        followup=followup, until=data["until"], on=data.get("date"), by=request.user
+    )
+    if not attempt(form, snooze):
+        return respond(request, followup, form, action="snooze")
+    local = followup.due_at.astimezone(scheduling.zone(request.user.timezone))
+    return respond(request, followup, message=f"Snoozed to {local:%a %b %-d, %H:%M}.")
 
 
 @login_required
 @require_POST
-def task_skip(request, pk: int):
-    task = task_for(request, pk)
+def followup_skip(request, pk: int):
+    followup = followup_for(request, pk)
     form = SkipForm(request.POST)
-    if not attempt(form, lambda data: task.skip(reason=data["reason"], by=request.user)):
-        return respond(request, task, form, action="skip")
-    return respond(request, task, message="Skipped. The reason is kept in its history.")
+    if not attempt(form, lambda data: followup.skip(reason=data["reason"], by=request.user)):
+        return respond(request, followup, form, action="skip")
+    return respond(request, followup, message="Skipped. The reason is kept in its history.")
 
 
 @login_required
 @require_POST
-def task_reassign(request, pk: int):
-    task = task_for(request, pk)
-    form = ReassignForm(request.POST, people=teammates(request.user))
-    if not attempt(form, lambda data: task.reassign(to=data["to"], by=request.user)):
-        return respond(request, task, form, action="reassign")
-    return respond(request, task, message=f"Handed to {task.assignee}.")
+def followup_reassign(request, pk: int):
+    followup = followup_for(request, pk)
+    form = ReassignForm(request.POST, people=handover_targets(request.user))
+    if not attempt(form, lambda data: followup.reassign(to=data["to"], by=request.user)):
+        return respond(request, followup, form, action="reassign")
+    return respond(request, followup, message=f"Handed to {followup.assignee}.")
+
+
+# --- A helpful conversation, logged on the prospect page ----------------------------------
+
+
+@login_required
+@require_POST
+def conversation_create(request, pk: int):
+    """Log a conversation from the prospect page and let it change the queue
+    (``services.conversation_record``); with htmx, answer with the page's updated parts."""
+    prospect = get_for(
+        request.user, Prospect.objects.select_related("account", "owner"), edit=True, pk=pk
+    )
+    form = ConversationForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return render(
+                request,
+                "prospects/prospect_detail.html#conversation-form",
+                {"prospect": prospect, "conversation_form": form},
+            )
+        context = {**prospect_page(request.user, prospect), "conversation_form": form}
+        return render(request, "prospects/prospect_detail.html", context, status=400)
+    services.conversation_record(
+        prospect=prospect, rep=request.user, next_step=form.next_step(), **form.conversation()
+    )
+    if not request.htmx:
+        messages.success(request, "Conversation logged.")
+        return redirect(prospect)
+    prospect.refresh_from_db()
+    context = {
+        **prospect_page(request.user, prospect),
+        "conversation_form": ConversationForm(),
+        "logged": True,
+    }
+    return render(request, "prospects/conversation_logged.html", context)
 
 
 # --- Calendar feed ------------------------------------------------------------------------
@@ -281,8 +228,8 @@ def calendar_feed(request, token: str):
     if not feed.user.link_works(feed.created_at):
         raise Http404
     horizon = timezone.now() + timedelta(days=60)
-    tasks = (
-        ConciergeTask.objects.open()
+    followups = (
+        FollowUp.objects.open()
         .filter(assignee=feed.user, due_at__lt=horizon)
         .select_related("prospect")
         .order_by("due_at")[:500]
@@ -291,17 +238,17 @@ def calendar_feed(request, token: str):
     calendar.add("prodid", "-//Empathy CRM//Helpful follow-ups//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"Follow-ups · {feed.user}")
-    for task in tasks:
+    for followup in followups:
         event = Event()
-        event.add("uid", f"concierge-task-{task.pk}@empathy-crm")
+        event.add("uid", f"concierge-followup-{followup.pk}@empathy-crm")
         event.add("dtstamp", timezone.now())
-        event.add("dtstart", task.due_at)
+        event.add("dtstart", followup.due_at)
         event.add("duration", timedelta(minutes=15))
-        event.add("summary", f"{task.get_kind_display()}: {task.prospect.name}")
-        description = [task.help_offered]
-        if task.prospect.open_question:
-            description.append(f"Their question: {task.prospect.open_question}")
-        description.append(f"{settings.SITE_URL}{task.prospect.get_absolute_url()}")
+        event.add("summary", f"{followup.get_kind_display()}: {followup.prospect.name}")
+        description = [followup.help_offered]
+        if followup.prospect.open_question:
+            description.append(f"Their question: {followup.prospect.open_question}")
+        description.append(f"{settings.SITE_URL}{followup.prospect.get_absolute_url()}")
         event.add("description", "\n\n".join(part for part in description if part))
         calendar.add_component(event)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -62,6 +63,80 @@ class ScopedQuerySet(models.QuerySet):
         if role is Role.REP:
             return self.filter(**{self.owner_field: user})
         return self.visible_to(user)
+
+
+def sees_everyone(user) -> bool:
+    """Admins see (and may edit) every team's records."""
+    return getattr(user, "role", None) is Role.ADMIN
+
+
+def works_in_a_team(user) -> bool:
+    """Reps and managers: they see their team's records."""
+    return getattr(user, "role", None) in (Role.MANAGER, Role.REP)
+
+
+def edits_only_own(user) -> bool:
+    """Reps edit the records they own; managers and admins every record they may see."""
+    return getattr(user, "role", None) is Role.REP
+
+
+def reps_of(users: models.QuerySet) -> models.QuerySet:
+    """Those of ``users`` in the Rep role."""
+    return users.filter(groups__name=Role.REP)
+
+
+def records_team_id(user) -> int | None:
+    """The team whose records ``user`` keeps: the one they manage, else their own."""
+    return user.scope_team_id
+
+
+# --- Who may choose whom ------------------------------------------------------------------
+
+
+def owners_to_filter_by(user) -> models.QuerySet:
+    """Whom the prospect list's owner filter offers: the team; for admins, the managers (the
+    full list of reps stays reachable with ?owner=<id>, e.g. from a team page)."""
+    people = get_user_model().objects.filter(is_active=True)
+    if sees_everyone(user):
+        return people.filter(managed_team__isnull=False)
+    if user.scope_team_id:
+        return people.filter(team_id=user.scope_team_id)
+    return people.filter(pk=user.pk)
+
+
+def default_owner_filter(user) -> str:
+    """A rep's list shows their own people first; a manager's and an admin's everyone's."""
+    return "me" if edits_only_own(user) else "all"
+
+
+def assignable_owners(user) -> models.QuerySet:
+    """Whom ``user`` may make the owner of a prospect (a CSV import's owner column): an admin
+    anyone active, a manager their team, a rep only themselves."""
+    people = get_user_model().objects.filter(is_active=True)
+    if sees_everyone(user):
+        return people
+    if getattr(user, "role", None) is Role.MANAGER and user.scope_team_id:
+        return people.filter(team_id=user.scope_team_id)
+    return people.filter(pk=user.pk)
+
+
+def handover_targets(user) -> models.QuerySet:
+    """Whom ``user`` may hand a follow-up to: the active people of their team but themselves."""
+    return (
+        get_user_model()
+        .objects.filter(pk__in=user.scope_member_ids, is_active=True)
+        .exclude(pk=user.pk)
+    )
+
+
+def may_review(user, *, owner_id: int, owner_team_id: int | None) -> bool:
+    """Who approves or returns someone's work (an empathy map): an admin, or the manager of
+    the author's team; never the author."""
+    if owner_id == user.pk:
+        return False
+    if sees_everyone(user):
+        return True
+    return getattr(user, "role", None) is Role.MANAGER and owner_team_id == user.scope_team_id
 
 
 def may_edit(user, owner_id: int | None) -> bool:

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "empathy_maps",
     "concierge",
     "commissions",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "empathy_crm.context_processors.navigation",
+                "concierge.context_processors.followups",
             ],
         },
     },
@@ -312,7 +314,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "empathy_crm.tasks.heartbeat", "schedule": 60.0},
     "dispatch-due-followups": {"task": "concierge.dispatch_due", "schedule": 60.0},
-    "sweep-unexpanded-triggers": {"task": "concierge.triggers_sweep", "schedule": 60.0},
+    "sweep-unexpanded-events": {"task": "concierge.events_sweep", "schedule": 60.0},
     "no-touch-scan": {"task": "concierge.no_touch_scan", "schedule": 60.0 * 60},
     # Every 15 minutes: each rep gets the digest in the hour DIGEST_HOUR of their time zone.
     "daily-digests": {"task": "concierge.digests_send", "schedule": 60.0 * 15},

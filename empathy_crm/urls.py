@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from empathy_crm import views
+from home import views as home_views
 from people.views import password_reset
 from prospects.api import inbound_engagements
 
@@ -9,7 +10,10 @@ admin.site.site_header = "Empathy CRM administration"
 admin.site.site_title = "Empathy CRM admin"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home_views.home, name="home"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.notices_read, name="notices_read"),
+    path("inbox/<int:pk>/open/", views.notice_open, name="notice_open"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/password_reset/", password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,19 +1,19 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, HttpResponseServerError
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.template.defaultfilters import pluralize
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from concierge.views import due_today
-from empathy_crm.access import Role
-from empathy_crm.models import WorkerHeartbeat
-from empathy_crm.paginator import in_order
-from empathy_maps.models import EmpathyMap
-from people.models import Team, User
-from people.selectors import DAYS, team_total, team_week, weeks_for
+from empathy_crm import notifications
+from empathy_crm.models import Notification
 
 
 @never_cache
@@ -25,32 +25,40 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+PAGE_SIZE = 30
+
+
 @login_required
-def home(request):
-    role = request.user.role
-    if role is Role.ADMIN:
-        context = {
-            "team_count": Team.objects.count(),
-            "user_count": User.objects.filter(is_active=True).count(),
-            "heartbeats": WorkerHeartbeat.objects.order_by("-last_seen_at")[:5],
-        }
-        return render(request, "home/admin.html", context)
-    if role is Role.MANAGER:
-        # The six longest waiting, ids first so the joins run for six maps, not for all.
-        waiting = EmpathyMap.objects.awaiting_review_by(request.user).order_by("updated_at", "pk")
-        ids = list(waiting.values_list("pk", flat=True)[:6])
-        to_review = in_order(EmpathyMap.objects.with_subjects().filter(pk__in=ids), ids)
-        weeks = team_week(request.user)
-        context = {"to_review": to_review, "weeks": weeks, "total": team_total(weeks), "days": DAYS}
-        return render(request, "home/manager.html", context)
-    if role is Role.REP:
-        context = {
-            "today": due_today(request.user),
-            "week": weeks_for([request.user])[0],
-            "days": DAYS,
-        }
-        return render(request, "home/rep.html", context)
-    return render(request, "home/no_role.html")
+def inbox(request):
+    """The person's notices, newest first, unread ones marked; each opens what it is about."""
+    notices = Notification.objects.filter(user=request.user)
+    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    unread = Notification.objects.unread().filter(user=request.user).count()
+    return render(request, "inbox/inbox.html", {"page": page, "unread": unread})
+
+
+@login_required
+@require_POST
+def notice_open(request, pk: int):
+    """Mark the notice read and go to what it is about (or back to the inbox)."""
+    notice = get_object_or_404(Notification, pk=pk, user=request.user)
+    notice.mark_read()
+    if notice.url and url_has_allowed_host_and_scheme(notice.url, allowed_hosts=None):
+        return redirect(notice.url)
+    return redirect("inbox")
+
+
+@login_required
+@require_POST
+def notices_read(request):
+    """Mark every notice read (``?id=`` one of them), and come back to the inbox."""
+    notice_id = request.POST.get("id", "")
+    count = notifications.notices_read(
+        user=request.user, notice_id=int(notice_id) if notice_id.isdigit() else None
+    )
+    if not notice_id:
+        messages.success(request, f"{count} notice{pluralize(count)} marked read.")
+    return redirect("inbox")
 
 
 def server_error(request):

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from concierge.models import Notification
-from empathy_crm.access import Role
+from empathy_crm.access import may_review
+from empathy_crm.models import Notification
+from empathy_crm.notifications import notify
 from empathy_maps.models import (
     MAX_ENTRY_LENGTH,
     OBSERVED,
@@ -22,6 +23,7 @@ from empathy_maps.models import (
     Entry,
     MapStatus,
     MapVersion,
+    Persona,
     Quadrant,
     ReviewComment,
 )
@@ -90,6 +92,16 @@ def entry_add(*, empathy_map: EmpathyMap, quadrant: str, text: str, by: User,
         )  # fmt: skip
         _reopen(empathy_map)
     return entry
+
+
+def persona_create(*, name: str, description: str, owner: User) -> Persona:
+    """A persona and its own curated map, together or not at all."""
+    with transaction.atomic(durable=True):
+        persona = Persona.objects.create(
+            name=name.strip()[:120], description=description.strip(), owner=owner
+        )
+        EmpathyMap.objects.create(persona=persona, owner=owner)
+    return persona
 
 
 def goal_set(*, empathy_map: EmpathyMap, goal: str, success: str) -> None:
@@ -220,12 +232,12 @@ def map_submit(*, empathy_map: EmpathyMap, by: User) -> MapVersion:
             map=empathy_map, number=empathy_map.version, snapshot=snapshot(empathy_map),
             gaps=gaps, submitted_by=by,
         )  # fmt: skip
+        review = reverse("empathy_maps:review", args=[empathy_map.pk])
         for reviewer in reviewers_of(empathy_map):
             message = f"{by} submitted the empathy map of {empathy_map.subject}"
-            Notification.objects.create(user=reviewer, message=message)
-            _email_after_commit(
-                reviewer, message, reverse("empathy_maps:review", args=[empathy_map.pk])
-            )
+            notify(user_id=reviewer.pk, kind=Notification.Kind.MAP_SUBMITTED, message=message,
+                   url=review, key=f"map-version:{version.pk}")  # fmt: skip
+            _email_after_commit(reviewer, message, review)
     return version
 
 
@@ -241,11 +253,7 @@ def _email_after_commit(user: User, message: str, path: str) -> None:
 
 
 def can_review(user: User, empathy_map: EmpathyMap) -> bool:
-    if user.pk == empathy_map.owner_id:
-        return False
-    if user.role is Role.ADMIN:
-        return True
-    return user.role is Role.MANAGER and empathy_map.owner.team_id == user.scope_team_id
+    return may_review(user, owner_id=empathy_map.owner_id, owner_team_id=empathy_map.owner.team_id)
 
 
 def map_review(*, empathy_map: EmpathyMap, reviewer: User, approve: bool, comment: str = "",
@@ -282,7 +290,9 @@ def map_review(*, empathy_map: EmpathyMap, reviewer: User, approve: bool, commen
                 )  # fmt: skip
         verdict = "approved" if approve else "returned for more depth"
         message = f"{reviewer} {verdict} the empathy map of {empathy_map.subject}"
-        Notification.objects.create(user=empathy_map.owner, message=message)
+        kind = Notification.Kind.MAP_APPROVED if approve else Notification.Kind.MAP_RETURNED
+        notify(user_id=empathy_map.owner_id, kind=kind, message=message,
+               url=empathy_map.get_absolute_url(), key=f"map-review:{version.pk}")  # fmt: skip
         _email_after_commit(empathy_map.owner, message, empathy_map.get_absolute_url())
     return version
 

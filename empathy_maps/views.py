@@ -9,13 +9,12 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from empathy_crm.access import Role, get_for, may_edit, role_required
+from empathy_crm.access import Role, get_for, may_edit, owners_to_filter_by, role_required
 from empathy_crm.paginator import IdsFirstPaginator
 from empathy_maps import services
 from empathy_maps.models import EmpathyMap, Entry, MapStatus, Persona, Quadrant
 from prospects.forms import ProspectFilterForm
 from prospects.models import Conversation, Engagement, Prospect
-from prospects.views import owners_in_scope
 
 BOARD_LAYOUT = [("says", "thinks"), ("does", "feels")]
 ORDER = {quadrant: index for index, quadrant in enumerate(Quadrant.values)}
@@ -212,17 +211,9 @@ def entry_delete(request, pk: int, entry_pk: int):
 @login_required
 @require_POST
 def goal_update(request, pk: int):
-    def save(empathy_map):
-        if empathy_map.status == MapStatus.SUBMITTED:
-            raise ValidationError(
-                "This map is with your manager for review; it can change again after."
-            )
-        empathy_map.goal = request.POST.get("goal", "").strip()[:2000]
-        empathy_map.success = request.POST.get("success", "").strip()[:2000]
-        empathy_map.save(update_fields=["goal", "success"])
-        services._reopen(empathy_map)
-
-    return _act(request, pk, save)
+    return _act(request, pk, lambda m: services.goal_set(
+        empathy_map=m, goal=request.POST.get("goal", ""), success=request.POST.get("success", ""),
+    ))  # fmt: skip
 
 
 @login_required
@@ -315,12 +306,9 @@ def persona_list(request):
                 request, "Give the persona a name, e.g. “Operations leads in logistics”."
             )
         else:
-            persona = Persona.objects.create(
-                name=name,
-                description=request.POST.get("description", "").strip(),
-                owner=request.user,
+            persona = services.persona_create(
+                name=name, description=request.POST.get("description", ""), owner=request.user
             )
-            EmpathyMap.objects.create(persona=persona, owner=request.user)
             return redirect("empathy_maps:persona_detail", pk=persona.pk)
     personas = (
         Persona.objects.visible_to(request.user)
@@ -349,7 +337,7 @@ def persona_detail(request, pk: int):
         "questions": insight.get("questions", []),
         "frustrations": insight.get("frustrations", []),
         "filters": ProspectFilterForm(
-            initial={"owner": "all"}, user=request.user, owners=owners_in_scope(request.user)
+            initial={"owner": "all"}, user=request.user, owners=owners_to_filter_by(request.user)
         ),
         "can_edit": may_edit(request.user, persona.owner_id),
     }
@@ -369,7 +357,7 @@ def persona_members(request, pk: int):
         chosen = visible.filter(email__lower__in=emails)
     else:
         form = ProspectFilterForm(
-            request.POST, user=request.user, owners=owners_in_scope(request.user)
+            request.POST, user=request.user, owners=owners_to_filter_by(request.user)
         )
         chosen = form.filter(visible)
     added = services.persona_members_add(persona=persona, prospects=chosen[:MAX_PERSONA_ADD])

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from empathy_crm.access import Role, role_of
+from empathy_crm.access import Role, edits_only_own, role_of, sees_everyone, works_in_a_team
 
 
 def validate_timezone(value: str) -> None:
@@ -24,19 +24,17 @@ def validate_timezone(value: str) -> None:
 
 class TeamQuerySet(models.QuerySet):
     def visible_to(self, user) -> TeamQuerySet:
-        role = getattr(user, "role", None)  # cached per request on the user
-        if role is Role.ADMIN:
+        if sees_everyone(user):
             return self.all()
-        if role in (Role.MANAGER, Role.REP) and user.scope_team_id:
+        if works_in_a_team(user) and user.scope_team_id:
             return self.filter(pk=user.scope_team_id)
         return self.none()
 
     def editable_by(self, user) -> TeamQuerySet:
         """Admins edit every team; a manager edits the team they manage; reps none."""
-        role = getattr(user, "role", None)  # cached per request on the user
-        if role is Role.ADMIN:
+        if sees_everyone(user):
             return self.all()
-        if role is Role.MANAGER:
+        if works_in_a_team(user) and not edits_only_own(user):
             return self.filter(manager=user)
         return self.none()
 

@@ -6,8 +6,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from concierge.models import TaskKind
-from empathy_crm.access import Role
+from empathy_crm.access import default_owner_filter, sees_everyone
 from people.models import User
 from prospects.models import (
     Account,
@@ -18,6 +17,7 @@ from prospects.models import (
     Feeling,
     FeelingTrend,
     FormSource,
+    HelpKind,
     JourneyStage,
     Opportunity,
     Prospect,
@@ -64,7 +64,7 @@ class ProspectFilterForm(forms.Form):
     def __init__(self, *args, user: User, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        everyone = "Everyone on my team" if user.role is not Role.ADMIN else "Everyone"
+        everyone = "Everyone" if sees_everyone(user) else "Everyone on my team"
         self.owners = {str(person.pk): person for person in owners}
         self.fields["owner"].choices = [
             ("me", "Mine"),
@@ -82,13 +82,13 @@ class ProspectFilterForm(forms.Form):
         owner = self.cleaned_data["owner"] or self.default_owner
         if owner in ("me", "all") or owner in self.owners:
             return owner
-        if self.user.role is Role.ADMIN and owner.isdigit():
+        if sees_everyone(self.user) and owner.isdigit():
             return owner  # any owner, e.g. from a link on a team page
         raise forms.ValidationError("Choose someone from the list.")
 
     @property
     def default_owner(self) -> str:
-        return "me" if self.user.role is Role.REP else "all"
+        return default_owner_filter(self.user)
 
     @property
     def active_filters(self) -> int:
@@ -130,7 +130,7 @@ class ProspectFilterForm(forms.Form):
         if data.get("open_question"):
             queryset = queryset.exclude(open_question="")
         sort = data.get("sort") or "name"
-        everything = self.user.role is Role.ADMIN and owner == "all" and not data.get("q")
+        everything = sees_everyone(self.user) and owner == "all" and not data.get("q")
         if sort == "name" and not everything:
             # Filter first, then sort the (few thousand at most) matches by name, case-
             # insensitively: an ordering no index covers keeps the planner from walking the
@@ -204,7 +204,7 @@ class ConversationForm(forms.ModelForm):
     next_step_kind = forms.ChoiceField(
         label="Next helpful step",
         required=False,
-        choices=[("", "None needed right now"), *TaskKind.choices],
+        choices=[("", "None needed right now"), *HelpKind.choices],
     )
     next_step_help = forms.CharField(
         label="The help you will offer",
@@ -277,12 +277,17 @@ class ConversationForm(forms.ModelForm):
         if on and on < timezone.localdate():
             self.add_error("next_step_on", "That date has passed; pick today or later.")
         if on and not data.get("next_step_kind"):
-            data["next_step_kind"] = TaskKind.CHECK_IN
+            data["next_step_kind"] = HelpKind.CHECK_IN
         if data.get("next_step_kind") and not (data.get("next_step_help") or "").strip():
             self.add_error("next_step_help", "Say what help you will offer, in a sentence.")
         return data
 
+    def conversation(self) -> dict:
+        """What was said and felt, for ``conversation_log``: the fields without the next step."""
+        return {k: v for k, v in self.cleaned_data.items() if not k.startswith("next_step")}
+
     def next_step(self) -> dict | None:
+        """The rep's next helpful step (kind, help_offered, on), if they set one."""
         data = self.cleaned_data
         if not data.get("next_step_kind"):
             return None

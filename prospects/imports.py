@@ -7,24 +7,28 @@ import csv
 import io
 import logging
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django import forms
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from empathy_crm.access import Role
+from empathy_crm.access import assignable_owners, records_team_id, sees_everyone
+from empathy_crm.models import Notification
+from empathy_crm.notifications import notify
 from people.models import User
-from prospects import signals
+from prospects import events
 from prospects.models import (
     Account,
     BuyingRole,
     JourneyStage,
     Prospect,
+    ProspectEvent,
     ProspectImport,
     Willingness,
 )
@@ -208,27 +212,13 @@ def read_rows(content: str) -> list[dict]:
 
 def owners_for(user: User) -> dict[str, User]:
     """Who the importing user may assign prospects to, by lowercased username and email."""
-    if user.role is Role.ADMIN:
-        people = User.objects.filter(is_active=True)
-    elif user.role is Role.MANAGER and user.scope_team_id:
-        people = User.objects.filter(is_active=True, team_id=user.scope_team_id)
-    else:
-        people = User.objects.filter(pk=user.pk)
     found: dict[str, User] = {}
-    # With their roles and managed teams: whose records they keep (records_team).
-    for person in people.select_related("managed_team").prefetch_related("groups"):
+    # With their roles: whose records each keeps (records_team_id).
+    for person in assignable_owners(user).prefetch_related("groups"):
         found[person.username.lower()] = person
         if person.email:
             found[person.email.lower()] = person
     return found
-
-
-def records_team(person: User) -> int | None:
-    """The team whose records ``person`` keeps: the team they manage, else their own."""
-    if person.role is Role.MANAGER:
-        managed = getattr(person, "managed_team", None)
-        return managed.pk if managed else person.team_id
-    return person.team_id
 
 
 def _existing(emails: set[str], user: User) -> tuple[dict, set]:
@@ -237,7 +227,7 @@ def _existing(emails: set[str], user: User) -> tuple[dict, set]:
     existing: dict[tuple[int | None, str], int] = {}
     editable: set[tuple[int | None, str]] = set()
     records = Prospect.objects.annotate(email_lower=Lower("email"))
-    if user.role is not Role.ADMIN:
+    if not sees_everyone(user):
         records = records.filter(team_id=user.scope_team_id)
     email_list = list(emails)
     for start in range(0, len(email_list), 2000):
@@ -262,7 +252,7 @@ def plan_import(content: str, user: User, on_progress=None) -> Plan:
     teams_with = defaultdict(list)  # email -> the teams that have a record of it
     for team_id, email in existing:
         teams_with[email].append(team_id)
-    own_team = user.scope_team_id if user.role is not Role.ADMIN else records_team(user)
+    own_team = records_team_id(user)
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         if on_progress and number % 500 == 0:
             on_progress(number - 1)
@@ -286,10 +276,10 @@ def plan_import(content: str, user: User, on_progress=None) -> Plan:
                 )
                 continue
             values["owner"] = owner
-            team_id = records_team(owner)
-        elif user.role is Role.ADMIN and len(teams_with[email]) == 1:
+            team_id = records_team_id(owner)
+        elif sees_everyone(user) and len(teams_with[email]) == 1:
             team_id = teams_with[email][0]  # the one record of them there is
-        elif user.role is Role.ADMIN and len(teams_with[email]) > 1:
+        elif sees_everyone(user) and len(teams_with[email]) > 1:
             plan.errors.append(error(number, "owner", (
                 f"{len(teams_with[email])} teams keep a record of {email}: name the owner, so "
                 "we know whose record to update."
@@ -375,6 +365,13 @@ def _plan_with_progress(job: ProspectImport) -> Plan:
 
 def _failed(job: ProspectImport, message: str, **fields) -> None:
     job.mark(ProspectImport.Status.FAILED, message=message, finished_at=timezone.now(), **fields)
+    _tell(job, Notification.Kind.IMPORT_FAILED, f"{job.filename}: {message}")
+
+
+def _tell(job: ProspectImport, kind: str, message: str) -> None:
+    """Put the import's outcome in the uploader's inbox (they may have left the page)."""
+    notify(user_id=job.uploaded_by_id, kind=kind, message=message, key=f"import:{job.pk}",
+           url=reverse("prospects:import_detail", args=[job.pk]))  # fmt: skip
 
 
 def preview_run(job_id: int) -> None:
@@ -449,6 +446,8 @@ def import_run(job_id: int) -> None:
         updated_count=len(plan.updates),
         finished_at=timezone.now(),
     )
+    done = f"{job.created_count:,} new, {job.updated_count:,} updated"
+    _tell(job, Notification.Kind.IMPORT_FINISHED, f"{job.filename} is imported: {done}")
 
 
 def import_write(plan: Plan) -> None:
@@ -459,7 +458,7 @@ def import_write(plan: Plan) -> None:
         _apply(prospect, values, accounts)
         new.append(prospect)
     Prospect.objects.bulk_create(new, batch_size=2000)
-    signals.prospects_imported.send(Prospect, prospects=new)
+    group_member_events_record(new)
     pks = [values["_pk"] for values in plan.updates.values()]
     by_pk = Prospect.objects.in_bulk(pks)
     changed_fields: set[str] = set()
@@ -473,6 +472,25 @@ def import_write(plan: Plan) -> None:
         Prospect.objects.bulk_update(
             by_pk.values(), [*changed_fields, "updated_at"], batch_size=2000
         )
+
+
+def group_member_events_record(prospects: list[Prospect]) -> int:
+    """The import's people who joined a buying group that already had members before it (an
+    import that brings a whole new account's group brings no "new member" to anyone)."""
+    joined = Counter(p.account_id for p in prospects if p.account_id)
+    accounts = list(joined)
+    grown: set[int] = set()
+    for n in range(0, len(accounts), 10_000):
+        sizes = (
+            Prospect.objects.filter(account_id__in=accounts[n : n + 10_000])
+            .values("account_id").annotate(members=Count("pk"))
+            .values_list("account_id", "members")
+        )  # fmt: skip
+        grown |= {account for account, members in sizes if members > joined[account]}
+    return events.record_many(
+        kind=ProspectEvent.Kind.NEW_GROUP_MEMBER,
+        events=[(p.pk, f"member:{p.pk}") for p in prospects if p.account_id in grown],
+    )
 
 
 def _apply(prospect: Prospect, values: dict, accounts: dict) -> set[str]:

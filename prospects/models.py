@@ -18,7 +18,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.timezone import localdate, now
 
-from empathy_crm.access import Role, ScopedQuerySet
+from empathy_crm.access import ScopedQuerySet, edits_only_own, sees_everyone, works_in_a_team
 from empathy_crm.crypto import InvalidToken, decrypt, encrypt
 from people.models import validate_timezone
 
@@ -70,6 +70,17 @@ class JourneyStage(models.TextChoices):
     RESTING = "resting", "Resting"
 
 
+class HelpKind(models.TextChoices):
+    """The kinds of help a rep offers a person: what a next step or a follow-up is."""
+
+    ANSWER_QUESTION = "answer_question", "Answer a question"
+    SEND_RESOURCE = "send_resource", "Send a resource"
+    MAKE_INTRODUCTION = "make_introduction", "Make an introduction"
+    SHARE_STORY = "share_story", "Share a customer story"
+    REMOVE_ROADBLOCK = "remove_roadblock", "Remove a roadblock"
+    CHECK_IN = "check_in", "Check in"
+
+
 class AccountSize(models.TextChoices):
     XS = "1-10", "1–10"
     S = "11-50", "11–50"
@@ -84,10 +95,9 @@ class AccountQuerySet(ScopedQuerySet):
     without a team sees the accounts without one that they own or have people in."""
 
     def visible_to(self, user) -> AccountQuerySet:
-        role = getattr(user, "role", None)
-        if role is Role.ADMIN:
+        if sees_everyone(user):
             return self.all()
-        if role not in (Role.MANAGER, Role.REP):
+        if not works_in_a_team(user):
             return self.none()
         if user.scope_team_id:
             return self.filter(team_id=user.scope_team_id)
@@ -96,7 +106,7 @@ class AccountQuerySet(ScopedQuerySet):
 
     def editable_by(self, user) -> AccountQuerySet:
         """A rep edits the accounts they own or have people in; managers their team's."""
-        if getattr(user, "role", None) is not Role.REP:
+        if not edits_only_own(user):
             return self.visible_to(user)
         mine = Prospect.objects.filter(owner=user, account=OuterRef("pk"))
         return self.visible_to(user).filter(Q(owner=user) | Q(Exists(mine)))
@@ -532,6 +542,45 @@ class InboundDelivery(models.Model):
                 fields=["form_source", "idempotency_key"], name="inbound_delivery_once"
             )
         ]
+
+
+class ProspectEvent(models.Model):
+    """Something that happened to a person that the app may act on: the outbox.
+
+    Written by the service that made it happen, in its transaction (``prospects.events``), so
+    it commits or rolls back with it; the concierge app turns events into follow-ups by its
+    playbooks (``concierge/events.py``, the one place they are handled). A lost message
+    delays that, never loses it: a sweep expands whatever is still unprocessed.
+    """
+
+    class Kind(models.TextChoices):
+        NEW_ENGAGEMENT = "new_engagement", "A new engagement"
+        CONVERSATION_LOGGED = "conversation_logged", "A conversation is logged"
+        FEELING_DROPPED = "feeling_dropped", "Their feeling dropped during a conversation"
+        NO_TOUCH = "no_touch", "No helpful touch for some days"
+        NEW_GROUP_MEMBER = "new_group_member", "A new member joins a buying group"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    prospect = models.ForeignKey(Prospect, on_delete=models.CASCADE, related_name="events")
+    #: What it is about ("engagement:12", "conversation:40", "member:7"): an event is
+    #: recorded once per kind and key, however often the same thing is reported.
+    key = models.CharField(max_length=100)
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="prospect_event_once")]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(processed_at__isnull=True),
+                name="prospect_event_unprocessed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.key})"
 
 
 class ProspectImport(models.Model):

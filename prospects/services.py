@@ -8,9 +8,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from empathy_crm.access import Role
+from empathy_crm.access import reps_of
 from people.models import Team, User
-from prospects import signals
+from prospects import events
 from prospects.models import (
     Account,
     ContentAsset,
@@ -21,6 +21,7 @@ from prospects.models import (
     FormSource,
     InboundDelivery,
     Prospect,
+    ProspectEvent,
 )
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,13 @@ def conversation_log(
     wins: str = "",
     quotes: str = "",
     question_answered: bool = False,
-    next_step: dict | None = None,
 ) -> Conversation:
-    """Record a helpful conversation and refresh what the prospect list filters on."""
+    """Record a helpful conversation, refresh what the prospect list filters on, and record
+    the events playbooks react to: a conversation was logged, and their feeling dropped
+    during it if it did. What it changes in the follow-up queue (check-ins cancelled or
+    moved, the rep's next step) is ``concierge.services.conversation_record``'s to do."""
     occurred_at = occurred_at or timezone.now()
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         conversation = Conversation.objects.create(
             prospect=prospect,
             rep=rep,
@@ -90,9 +93,11 @@ def conversation_log(
                 "updated_at",
             ]
         )
-        signals.conversation_logged.send(
-            Conversation, conversation=conversation, next_step=next_step
-        )
+        key = f"conversation:{conversation.pk}"
+        events.record(kind=ProspectEvent.Kind.CONVERSATION_LOGGED, prospect_id=prospect.pk, key=key)
+        if conversation.feeling_after < conversation.feeling_before:
+            events.record(kind=ProspectEvent.Kind.FEELING_DROPPED, prospect_id=prospect.pk,
+                          key=f"feeling:{conversation.pk}")  # fmt: skip
     return conversation
 
 
@@ -198,7 +203,7 @@ def owner_next_for(source: FormSource) -> User | None:
     Call inside a transaction holding a row lock on ``source``.
     """
     reps = list(
-        User.objects.filter(team_id=source.team_id, is_active=True, groups__name=Role.REP)
+        reps_of(User.objects.filter(team_id=source.team_id, is_active=True))
         .order_by("pk")
         .only("pk", "username")  # the inbound answer names the owner
     )
@@ -260,9 +265,7 @@ def inbound_engagement_record(
                         form_source=source, idempotency_key=idempotency_key,
                         request_hash=body_hash, response_body=body,
                     )  # fmt: skip
-                signals.engagement_recorded.send(
-                    Engagement, engagement=engagement, prospect_created=created
-                )
+                engagement_events_record(engagement, joined=created)
             return body, False
         except IntegrityError:
             log.info("Inbound delivery collided with another (attempt %s)", attempt)
@@ -352,8 +355,28 @@ def engagement_record(
             Prospect.objects.filter(pk=prospect.pk).update(
                 open_question=why.strip(), updated_at=timezone.now()
             )
-        signals.engagement_recorded.send(Engagement, engagement=engagement, prospect_created=False)
+        engagement_events_record(engagement, joined=False)
     return engagement
+
+
+def engagement_events_record(engagement: Engagement, *, joined: bool) -> None:
+    """The events a new engagement starts playbooks with; ``joined``: its person is new, so a
+    buying group may have grown too."""
+    events.record(kind=ProspectEvent.Kind.NEW_ENGAGEMENT, prospect_id=engagement.prospect_id,
+                  key=f"engagement:{engagement.pk}")  # fmt: skip
+    if joined:
+        group_member_event_record(engagement.prospect)
+
+
+def group_member_event_record(prospect: Prospect) -> None:
+    """A new member of a buying group that had people in it already (someone who starts a
+    group of their own is no news to anyone)."""
+    if not prospect.account_id:
+        return
+    others = Prospect.objects.filter(account_id=prospect.account_id).exclude(pk=prospect.pk)
+    if others.exists():
+        events.record(kind=ProspectEvent.Kind.NEW_GROUP_MEMBER, prospect_id=prospect.pk,
+                      key=f"member:{prospect.pk}")  # fmt: skip
 
 
 def prospect_add(*, prospect: Prospect, company: str = "") -> Prospect:
@@ -367,5 +390,5 @@ def prospect_add(*, prospect: Prospect, company: str = "") -> Prospect:
                 team_id=prospect.team_id,
             )  # fmt: skip
         prospect.save()
-        signals.prospect_added.send(Prospect, prospect=prospect)
+        group_member_event_record(prospect)
     return prospect

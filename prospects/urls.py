@@ -9,7 +9,6 @@ urlpatterns = [
     path("export.csv", views.prospect_export, name="prospect_export"),
     path("<int:pk>/", views.prospect_detail, name="prospect_detail"),
     path("<int:pk>/edit/", views.prospect_update, name="prospect_update"),
-    path("<int:pk>/conversations/", views.conversation_create, name="conversation_create"),
     path("<int:pk>/engagements/new/", views.engagement_create, name="engagement_create"),
     path("<int:pk>/opportunities/new/", views.opportunity_create, name="opportunity_create"),
     path("accounts/", views.account_list, name="account_list"),

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time, timedelta
-from itertools import chain
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,15 +10,13 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from empathy_crm import crypto
-from empathy_crm.access import Role, get_for, may_edit, role_required
+from empathy_crm.access import Role, get_for, owners_to_filter_by, role_required
 from empathy_crm.paginator import IdsFirstPaginator
-from people.models import User
-from prospects import charts, imports, services
+from prospects import charts, imports, selectors, services
 from prospects.forms import (
     AccountClimbForm,
     ConversationForm,
@@ -43,19 +40,9 @@ from prospects.models import (
 PAGE_SIZE = 25
 
 
-def owners_in_scope(user: User):
-    """Whom the owner filter offers: the team; for admins, the managers (the full list of
-    reps stays reachable with ?owner=<id>, e.g. from a team page)."""
-    if user.role is Role.ADMIN:
-        return User.objects.filter(is_active=True, managed_team__isnull=False)
-    if user.scope_team_id:
-        return User.objects.filter(is_active=True, team_id=user.scope_team_id)
-    return User.objects.filter(pk=user.pk)
-
-
 def filtered_prospects(request):
     form = ProspectFilterForm(
-        request.GET or None, user=request.user, owners=owners_in_scope(request.user)
+        request.GET or None, user=request.user, owners=owners_to_filter_by(request.user)
     )
     queryset = form.filter(Prospect.objects.visible_to(request.user).with_list_columns())
     return form, queryset
@@ -137,45 +124,10 @@ def prospect_create(request):
     return render(request, "prospects/prospect_form.html", {"form": form})
 
 
-def detail_context(request, prospect: Prospect) -> dict:
-    conversations = list(prospect.conversations.select_related("rep")[:50])
-    engagements = list(prospect.engagements.select_related("asset")[:50])
-    opportunities = list(prospect.opportunities.all()[:20])
-    for item, kind in chain(
-        ((c, "conversation") for c in conversations),
-        ((e, "engagement") for e in engagements),
-        ((o, "opportunity") for o in opportunities),
-    ):
-        item.kind = kind
-        item.when = getattr(item, "occurred_at", None) or timezone.make_aware(
-            datetime.combine(item.opened_on, time(12))
-        )
-    timeline = sorted(
-        chain(conversations, engagements, opportunities), key=lambda i: i.when, reverse=True
-    )
-    group = []
-    if prospect.account_id:
-        group = list(
-            Prospect.objects.visible_to(request.user)
-            .filter(account_id=prospect.account_id)
-            .exclude(pk=prospect.pk)
-            .order_by("buying_role", "last_name")[:30]
-        )
-    why = next((e for e in engagements if e.why), None)
-    return {
-        "prospect": prospect,
-        "can_edit": may_edit(request.user, prospect.owner_id),
-        "timeline": timeline,
-        "journey": charts.journey_chart(services.emotional_journey(prospect)),
-        "buying_group": group,
-        "why_engagement": why,
-    }
-
-
 @login_required
 def prospect_detail(request, pk: int):
     prospect = get_for(request.user, Prospect.objects.select_related("account", "owner"), pk=pk)
-    context = detail_context(request, prospect)
+    context = selectors.prospect_page(request.user, prospect)
     context["conversation_form"] = ConversationForm()
     return render(request, "prospects/prospect_detail.html", context)
 
@@ -201,41 +153,6 @@ def prospect_update(request, pk: int):
     if request.htmx:
         template += "#facts-form"
     return render(request, template, {"prospect": prospect, "form": form})
-
-
-@login_required
-@require_POST
-def conversation_create(request, pk: int):
-    prospect = get_for(
-        request.user, Prospect.objects.select_related("account", "owner"), edit=True, pk=pk
-    )
-    form = ConversationForm(request.POST)
-    if not form.is_valid():
-        if request.htmx:
-            return render(
-                request,
-                "prospects/prospect_detail.html#conversation-form",
-                {"prospect": prospect, "conversation_form": form},
-            )
-        context = detail_context(request, prospect)
-        context["conversation_form"] = form
-        return render(request, "prospects/prospect_detail.html", context, status=400)
-    data = form.cleaned_data
-    services.conversation_log(
-        prospect=prospect,
-        rep=request.user,
-        question_answered=data.pop("question_answered"),
-        next_step=form.next_step(),
-        **{k: v for k, v in data.items() if not k.startswith("next_step")},
-    )
-    if not request.htmx:
-        messages.success(request, "Conversation logged.")
-        return redirect(prospect)
-    prospect.refresh_from_db()
-    context = detail_context(request, prospect)
-    context["conversation_form"] = ConversationForm()
-    context["logged"] = True
-    return render(request, "prospects/conversation_logged.html", context)
 
 
 @login_required

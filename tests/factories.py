@@ -132,9 +132,9 @@ class PlaybookStepFactory(factory.django.DjangoModelFactory):
     wording = "Hi {first_name}, about “{question}”: here is what helped others."
 
 
-class ConciergeTaskFactory(factory.django.DjangoModelFactory):
+class FollowUpFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "concierge.ConciergeTask"
+        model = "concierge.FollowUp"
 
     prospect = factory.SubFactory(ProspectFactory)
     assignee = factory.LazyAttribute(lambda t: t.prospect.owner)

@@ -5,10 +5,10 @@
   const ACTIONS = { d: "done", s: "snooze", x: "skip", h: "reassign" };
   let lastIndex = -1;
 
-  const rows = () => [...document.querySelectorAll("li.task:not(.task-closed)")];
+  const rows = () => [...document.querySelectorAll("li.followup:not(.followup-closed)")];
   const typing = (el) =>
     el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
-  const current = () => document.activeElement?.closest?.("li.task") ?? null;
+  const current = () => document.activeElement?.closest?.("li.followup") ?? null;
 
   function focusRow(row) {
     row.focus();
@@ -42,10 +42,10 @@
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (typing(event.target)) {
-      const details = event.target.closest("li.task details");
+      const details = event.target.closest("li.followup details");
       if (event.key === "Escape" && details) {  // leave the form: close it, back to the row
         details.open = false;
-        focusRow(details.closest("li.task"));
+        focusRow(details.closest("li.followup"));
         event.preventDefault();
       }
       return;

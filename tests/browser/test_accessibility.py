@@ -12,8 +12,8 @@ from empathy_maps import services as maps
 from empathy_maps.models import EmpathyMap, Persona
 from tests.browser.steps import sign_in
 from tests.factories import (
-    ConciergeTaskFactory,
     ConversationFactory,
+    FollowUpFactory,
     FormSourceFactory,
     PlaybookFactory,
     PlaybookStepFactory,
@@ -35,7 +35,7 @@ def screens(rep, teammate, manager, admin_user, team):
     dana = ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield",
                            open_question="How do we roll this out without a revolt?")  # fmt: skip
     talk = ConversationFactory(prospect=dana, rep=rep, quotes="If dispatch hates it, it's dead.")
-    task = ConciergeTaskFactory(prospect=dana, kind="send_resource",
+    followup = FollowUpFactory(prospect=dana, kind="send_resource",
                                 due_at=timezone.now() - timedelta(hours=1))  # fmt: skip
     board = maps.map_for_prospect(prospect=dana, author=rep)
     maps.entry_add(empathy_map=board, quadrant="says", text="If dispatch hates it, it's dead.",
@@ -50,7 +50,7 @@ def screens(rep, teammate, manager, admin_user, team):
     FormSourceFactory(team=team)
     return {
         "rep": [
-            "/", "/concierge/", f"/concierge/tasks/{task.pk}/?action=done", "/prospects/",
+            "/", "/concierge/", f"/concierge/follow-ups/{followup.pk}/?action=done", "/prospects/",
             dana.get_absolute_url(), f"{dana.get_absolute_url()}edit/",
             dana.account.get_absolute_url(), "/prospects/accounts/", "/prospects/import/",
             "/empathy-maps/", board.get_absolute_url(), f"{board.get_absolute_url()}history/",

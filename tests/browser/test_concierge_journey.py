@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from concierge.models import ConciergeTask
+from concierge.models import FollowUp
 from tests.browser.steps import follow, sign_in
 from tests.factories import ProspectFactory
 
@@ -22,10 +22,10 @@ def test_rep_schedules_a_next_step_and_completes_it_in_the_queue(page, rep, scre
     page.get_by_label("The help you will offer").fill("Send the dispatcher training checklist.")
     page.get_by_role("button", name="Log conversation").click()
     page.get_by_text("Logged. It's on the timeline.").wait_for()
-    assert ConciergeTask.objects.filter(prospect=dana, kind="send_resource").exists()
+    assert FollowUp.objects.filter(prospect=dana, kind="send_resource").exists()
 
     follow(page, "Follow-ups")
-    row = page.locator("li.task", has_text="Dana Whitfield")
+    row = page.locator("li.followup", has_text="Dana Whitfield")
     row.wait_for()
     assert "Send the dispatcher training checklist." in row.inner_text()
     assert "Who trains new dispatchers?" in row.inner_text()
@@ -34,10 +34,10 @@ def test_rep_schedules_a_next_step_and_completes_it_in_the_queue(page, rep, scre
     row.get_by_text("Done…").click()
     row.get_by_label("Outcome").select_option(label="The help was welcome")
     row.get_by_role("button", name="Mark done").click()
-    row = page.locator("li.task", has_text="Dana Whitfield")
+    row = page.locator("li.followup", has_text="Dana Whitfield")
     row.get_by_text("if you were them, why would you want this?").wait_for()
     screenshot(page, "queue")
-    assert ConciergeTask.objects.get(prospect=dana).status != "done"
+    assert FollowUp.objects.get(prospect=dana).status != "done"
 
     row.get_by_label("If I were them, why would I want this?").fill(
         "New dispatchers start Monday; this saves me writing the plan myself."
@@ -46,7 +46,7 @@ def test_rep_schedules_a_next_step_and_completes_it_in_the_queue(page, rep, scre
     row.get_by_role("button", name="Mark done").click()
     page.get_by_text("Done: send a resource for Dana Whitfield.").wait_for()
     assert page.evaluate("window.__stillTheSamePage") is True, "the queue reloaded"
-    assert ConciergeTask.objects.get(prospect=dana).status == "done"
+    assert FollowUp.objects.get(prospect=dana).status == "done"
 
 
 def test_rep_works_the_queue_from_the_keyboard(page, rep):
@@ -54,16 +54,18 @@ def test_rep_works_the_queue_from_the_keyboard(page, rep):
 
     from django.utils import timezone
 
-    from tests.factories import ConciergeTaskFactory
+    from tests.factories import FollowUpFactory
 
     now = timezone.now()
     for n, name in enumerate(["Ada", "Ben", "Cleo"]):
-        ConciergeTaskFactory(prospect=ProspectFactory(owner=rep, first_name=name),
+        FollowUpFactory(prospect=ProspectFactory(owner=rep, first_name=name),
                              kind="send_resource", due_at=now - timedelta(hours=3 - n))  # fmt: skip
     sign_in(page, "rep")
     follow(page, "Follow-ups")
     page.get_by_text("Keyboard:").wait_for()  # shown once the keyboard script runs
-    focused = lambda: page.evaluate("document.activeElement.closest('li.task')?.innerText || ''")  # noqa: E731
+
+    def focused() -> str:
+        return page.evaluate("document.activeElement.closest('li.followup')?.innerText || ''")
 
     page.keyboard.press("j")
     assert "Ada" in focused()
@@ -73,7 +75,7 @@ def test_rep_works_the_queue_from_the_keyboard(page, rep):
     assert "Ben" in focused()
 
     page.keyboard.press("d")  # the done form opens in Ben's row, focus in its first field
-    page.locator("li.task textarea:focus").wait_for()
+    page.locator("li.followup textarea:focus").wait_for()
     page.keyboard.type("It saves me writing the plan.")
     assert page.evaluate("document.activeElement.name") == "receivers_eye"
     page.keyboard.press("Escape")  # back to the row, form closed
@@ -81,11 +83,11 @@ def test_rep_works_the_queue_from_the_keyboard(page, rep):
     assert page.evaluate("document.activeElement.tagName") == "LI"
 
     page.keyboard.press("x")  # skip, with the reason typed and Enter to send
-    page.locator("li.task input[name=reason]:focus").wait_for()
+    page.locator("li.followup input[name=reason]:focus").wait_for()
     page.keyboard.type("They asked us to wait for their budget.")
     page.keyboard.press("Enter")
     page.get_by_text("Skipped. The reason is kept in its history.").wait_for()
-    ben = ConciergeTask.objects.get(prospect__first_name="Ben")
+    ben = FollowUp.objects.get(prospect__first_name="Ben")
     assert (ben.status, ben.skip_reason) == ("skipped", "They asked us to wait for their budget.")
 
     page.wait_for_function("!document.querySelector('.htmx-settling, .htmx-request')")

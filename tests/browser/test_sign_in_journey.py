@@ -81,13 +81,13 @@ def test_on_a_wide_screen_the_prospect_filters_are_always_there(page, rep):
 
 
 def test_a_reps_pages_fit_a_phone_screen(page, rep, teammate, manager):
-    from tests.factories import AccountFactory, ConciergeTaskFactory, ProspectFactory
+    from tests.factories import AccountFactory, FollowUpFactory, ProspectFactory
 
     account = AccountFactory(name="Harbor Logistics and Regional Cold-Chain Distribution")
     dana = ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield", account=account,
                            email="dana.whitfield@harborlogisticscoldchaindistribution.example",
                            open_question="How do we roll this out without a revolt?")  # fmt: skip
-    ConciergeTaskFactory(prospect=dana)
+    FollowUpFactory(prospect=dana)
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, "rep")
     for url in ("/", "/concierge/", "/prospects/", dana.get_absolute_url(),

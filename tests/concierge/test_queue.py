@@ -6,28 +6,26 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from concierge.models import CalendarFeed, TaskStatus
-from tests.factories import ConciergeTaskFactory, ProspectFactory
+from concierge.models import CalendarFeed, FollowUpStatus
+from tests.factories import FollowUpFactory, ProspectFactory
 
 QUEUE = reverse("concierge:queue")
 
 
 @pytest.fixture
-def task(rep, own_prospect):
-    return ConciergeTaskFactory(prospect=own_prospect, kind="send_resource",
+def followup(rep, own_prospect):
+    return FollowUpFactory(prospect=own_prospect, kind="send_resource",
                                 due_at=timezone.now() - timedelta(minutes=5), status="due")  # fmt: skip
 
 
 def test_queue_shows_overdue_today_and_upcoming_with_the_question(client, rep):
     now = timezone.now()
     p = ProspectFactory(owner=rep, first_name="Grace", open_question="What will compliance ask?")
-    ConciergeTaskFactory(
-        prospect=p, due_at=now - timedelta(days=3), help_offered="Send the checklist"
-    )
-    ConciergeTaskFactory(
+    FollowUpFactory(prospect=p, due_at=now - timedelta(days=3), help_offered="Send the checklist")
+    FollowUpFactory(
         prospect=ProspectFactory(owner=rep, first_name="Tom"), due_at=now + timedelta(days=4)
     )
-    ConciergeTaskFactory(
+    FollowUpFactory(
         prospect=ProspectFactory(owner=rep, first_name="Done"), status="done", due_at=now
     )
     client.force_login(rep)
@@ -43,28 +41,28 @@ def test_empty_queue_says_what_to_do(client, rep):
     assert "No follow-ups waiting" in client.get(QUEUE).text
 
 
-def test_done_without_the_receivers_eye_is_refused_in_place(client, rep, task):
+def test_done_without_the_receivers_eye_is_refused_in_place(client, rep, followup):
     client.force_login(rep)
-    url = reverse("concierge:task_done", args=[task.pk])
+    url = reverse("concierge:followup_done", args=[followup.pk])
     response = client.post(
         url, {"outcome": "help_welcomed", "receivers_eye": " "}, HTTP_HX_REQUEST="true"
     )
     assert "if you were them, why would you want this?" in response.text
-    assert f'id="task-{task.pk}"' in response.text and "<html" not in response.text
-    task.refresh_from_db()
-    assert task.status == TaskStatus.DUE
+    assert f'id="followup-{followup.pk}"' in response.text and "<html" not in response.text
+    followup.refresh_from_db()
+    assert followup.status == FollowUpStatus.DUE
     response = client.post(url, {"outcome": "help_welcomed",
                                  "receivers_eye": "It saves me a week of guessing."}, HTTP_HX_REQUEST="true")  # fmt: skip
     assert "Done: send a resource" in response.text
     assert 'id="followups-badge"' in response.text and 'hx-swap-oob="true"' in response.text
-    task.refresh_from_db()
-    assert task.status == TaskStatus.DONE and task.outcome == "help_welcomed"
-    assert [(e.from_status, e.to_status) for e in task.events.all()] == [("due", "done")]
+    followup.refresh_from_db()
+    assert followup.status == FollowUpStatus.DONE and followup.outcome == "help_welcomed"
+    assert [(e.from_status, e.to_status) for e in followup.events.all()] == [("due", "done")]
 
 
-def test_done_needs_an_outcome_and_cannot_happen_twice(client, rep, task):
+def test_done_needs_an_outcome_and_cannot_happen_twice(client, rep, followup):
     client.force_login(rep)
-    url = reverse("concierge:task_done", args=[task.pk])
+    url = reverse("concierge:followup_done", args=[followup.pk])
     assert (
         "This field is required."
         in client.post(url, {"receivers_eye": "x"}, HTTP_HX_REQUEST="true").text
@@ -77,102 +75,111 @@ def test_done_needs_an_outcome_and_cannot_happen_twice(client, rep, task):
 
 
 def test_removing_a_roadblock_can_be_done_without_the_answer(client, rep, own_prospect):
-    task = ConciergeTaskFactory(prospect=own_prospect, kind="remove_roadblock")
+    followup = FollowUpFactory(prospect=own_prospect, kind="remove_roadblock")
     client.force_login(rep)
-    client.post(reverse("concierge:task_done", args=[task.pk]), {"outcome": "roadblock_removed"})
-    task.refresh_from_db()
-    assert task.status == TaskStatus.DONE
+    client.post(
+        reverse("concierge:followup_done", args=[followup.pk]), {"outcome": "roadblock_removed"}
+    )
+    followup.refresh_from_db()
+    assert followup.status == FollowUpStatus.DONE
 
 
-def test_snooze_to_tomorrow_next_week_or_a_date(client, rep, task):
+def test_snooze_to_tomorrow_next_week_or_a_date(client, rep, followup):
     client.force_login(rep)
-    url = reverse("concierge:task_snooze", args=[task.pk])
+    url = reverse("concierge:followup_snooze", args=[followup.pk])
     response = client.post(url, {"until": "tomorrow"}, HTTP_HX_REQUEST="true")
     assert "Snoozed to" in response.text
-    task.refresh_from_db()
-    assert task.status == TaskStatus.SNOOZED and task.due_at > timezone.now()
+    followup.refresh_from_db()
+    assert followup.status == FollowUpStatus.SNOOZED and followup.due_at > timezone.now()
     past = client.post(url, {"until": "date", "date": "2020-01-01"}, HTTP_HX_REQUEST="true")
     assert "That date is in the past." in past.text
     missing = client.post(url, {"until": "date"}, HTTP_HX_REQUEST="true")
     assert "Pick the date" in missing.text
 
 
-def test_skip_needs_a_reason(client, rep, task):
+def test_skip_needs_a_reason(client, rep, followup):
     client.force_login(rep)
-    url = reverse("concierge:task_skip", args=[task.pk])
+    url = reverse("concierge:followup_skip", args=[followup.pk])
     assert (
         "This field is required." in client.post(url, {"reason": ""}, HTTP_HX_REQUEST="true").text
     )
     client.post(url, {"reason": "They asked for a quiet month"})
-    task.refresh_from_db()
-    assert task.status == TaskStatus.SKIPPED and task.skip_reason == "They asked for a quiet month"
+    followup.refresh_from_db()
+    assert (
+        followup.status == FollowUpStatus.SKIPPED
+        and followup.skip_reason == "They asked for a quiet month"
+    )
 
 
-def test_hand_over_to_a_teammate_but_not_outside_the_team(client, rep, teammate, outsider, task):
+def test_hand_over_to_a_teammate_but_not_outside_the_team(
+    client, rep, teammate, outsider, followup
+):
     client.force_login(rep)
-    url = reverse("concierge:task_reassign", args=[task.pk])
+    url = reverse("concierge:followup_reassign", args=[followup.pk])
     refused = client.post(url, {"to": outsider.pk}, HTTP_HX_REQUEST="true")
     assert "Select a valid choice" in refused.text
     client.post(url, {"to": teammate.pk})
-    task.refresh_from_db()
-    assert task.assignee == teammate
+    followup.refresh_from_db()
+    assert followup.assignee == teammate
 
 
 # What each action does to the follow-up, and data that would do it.
 ACTION_EFFECTS = {
-    "task_done": ({"outcome": "no_response", "receivers_eye": "It saves them a week."},
-                  lambda task, people: task.status == TaskStatus.DONE),
-    "task_snooze": ({"until": "tomorrow"}, lambda task, people: task.status == TaskStatus.SNOOZED),
-    "task_skip": ({"reason": "They asked for a pause."},
-                  lambda task, people: task.status == TaskStatus.SKIPPED),
-    "task_reassign": ({"to": "teammate"},
-                      lambda task, people: task.assignee == people["teammate"]),
+    "followup_done": ({"outcome": "no_response", "receivers_eye": "It saves them a week."},
+                  lambda followup, people: followup.status == FollowUpStatus.DONE),
+    "followup_snooze": ({"until": "tomorrow"}, lambda followup, people: followup.status == FollowUpStatus.SNOOZED),
+    "followup_skip": ({"reason": "They asked for a pause."},
+                  lambda followup, people: followup.status == FollowUpStatus.SKIPPED),
+    "followup_reassign": ({"to": "teammate"},
+                      lambda followup, people: followup.assignee == people["teammate"]),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("action", sorted(ACTION_EFFECTS))
 def test_others_cannot_touch_a_reps_follow_up_but_their_manager_can(
-    client, rep, teammate, outsider, manager, task, action
+    client, rep, teammate, outsider, manager, followup, action
 ):
     people = {"teammate": teammate}
     data, took_effect = ACTION_EFFECTS[action]
     data = {k: people[v].pk if v in people else v for k, v in data.items()}
-    url = reverse(f"concierge:{action}", args=[task.pk])
+    url = reverse(f"concierge:{action}", args=[followup.pk])
     for intruder in (teammate, outsider):
         client.force_login(intruder)
         assert client.post(url, data).status_code == 404
-        task.refresh_from_db()
-        assert (task.status, task.assignee) == (TaskStatus.DUE, rep), "valid data, no effect"
+        followup.refresh_from_db()
+        assert (followup.status, followup.assignee) == (FollowUpStatus.DUE, rep), (
+            "valid data, no effect"
+        )
     client.force_login(manager)
     assert client.post(url, data).status_code == 302
-    task.refresh_from_db()
-    assert took_effect(task, people), f"the manager's {action} did not happen"
-    assert task.events.get().actor == manager, "the history says who did it"
+    followup.refresh_from_db()
+    assert took_effect(followup, people), f"the manager's {action} did not happen"
+    assert followup.events.get().actor == manager, "the history says who did it"
 
 
-def test_opening_an_action_loads_its_form_into_the_row(client, rep, task):
+def test_opening_an_action_loads_its_form_into_the_row(client, rep, followup):
     client.force_login(rep)
     queue = client.get(QUEUE).text
-    url = reverse("concierge:task_detail", args=[task.pk])
+    url = reverse("concierge:followup_detail", args=[followup.pk])
     assert f'hx-get="{url}?action=done"' in queue
     assert 'name="receivers_eye"' not in queue  # rows stay light until an action is opened
     row = client.get(url, {"action": "done"}, HTTP_HX_REQUEST="true").text
-    assert row.lstrip().startswith(f'<li class="task" id="task-{task.pk}"')
+    assert row.lstrip().startswith(f'<li class="followup" id="followup-{followup.pk}"')
     assert "<html" not in row
     assert 'name="receivers_eye" rows="2" autofocus' in row  # focus lands in the form
     assert '<details data-action="done" open>' in row
 
 
-def test_without_javascript_an_action_opens_on_a_page_of_its_own(client, rep, task):
+def test_without_javascript_an_action_opens_on_a_page_of_its_own(client, rep, followup):
     client.force_login(rep)
-    page = client.get(reverse("concierge:task_detail", args=[task.pk]), {"action": "skip"})
+    page = client.get(reverse("concierge:followup_detail", args=[followup.pk]), {"action": "skip"})
     assert page.status_code == 200 and "<html" in page.text
     assert "Back to your follow-ups" in page.text
     assert 'name="reason" maxlength="300" autofocus' in page.text
 
 
-def test_others_cannot_open_a_reps_follow_up(client, teammate, outsider, manager, task):
-    url = reverse("concierge:task_detail", args=[task.pk])
+def test_others_cannot_open_a_reps_follow_up(client, teammate, outsider, manager, followup):
+    url = reverse("concierge:followup_detail", args=[followup.pk])
     for intruder in (teammate, outsider):
         client.force_login(intruder)
         assert client.get(url).status_code == 404
@@ -180,13 +187,13 @@ def test_others_cannot_open_a_reps_follow_up(client, teammate, outsider, manager
     assert client.get(url).status_code == 200
 
 
-def test_actions_only_accept_post(client, rep, task):
+def test_actions_only_accept_post(client, rep, followup):
     client.force_login(rep)
-    assert client.get(reverse("concierge:task_done", args=[task.pk])).status_code == 405
+    assert client.get(reverse("concierge:followup_done", args=[followup.pk])).status_code == 405
 
 
-def test_badge_counts_what_is_due_today(client, rep, task):
-    ConciergeTaskFactory(prospect=task.prospect, due_at=timezone.now() + timedelta(days=5))
+def test_badge_counts_what_is_due_today(client, rep, followup):
+    FollowUpFactory(prospect=followup.prospect, due_at=timezone.now() + timedelta(days=5))
     client.force_login(rep)
     assert 'aria-label="1 due today"' in client.get(reverse("home")).text
 
@@ -195,14 +202,14 @@ def test_queue_query_count_is_constant(
     client, rep, teammate, django_assert_num_queries, session_queries
 ):
     client.force_login(rep)
-    ConciergeTaskFactory(prospect=ProspectFactory(owner=rep))
+    FollowUpFactory(prospect=ProspectFactory(owner=rep))
     # session (unless cached), user (with role), section counts, overdue / today / coming-up
     # rows (with prospects and accounts), team member ids, "any teammate to hand over to?",
-    # news, badge count
+    # unread notices (the bell), badge count
     with django_assert_num_queries(9 + session_queries):
         client.get(QUEUE)
     for _ in range(15):
-        ConciergeTaskFactory(
+        FollowUpFactory(
             prospect=ProspectFactory(owner=rep), due_at=timezone.now() + timedelta(days=1)
         )
     with django_assert_num_queries(9 + session_queries):
@@ -210,10 +217,10 @@ def test_queue_query_count_is_constant(
     assert response.text.count("Hand over") == 16
 
 
-def test_calendar_feed_lists_open_follow_ups_at_a_revocable_secret_url(client, rep, task):
+def test_calendar_feed_lists_open_follow_ups_at_a_revocable_secret_url(client, rep, followup):
     from icalendar import Calendar
 
-    ConciergeTaskFactory(prospect=task.prospect, status="done", help_offered="Already done")
+    FollowUpFactory(prospect=followup.prospect, status="done", help_offered="Already done")
     client.force_login(rep)
     page = client.get(reverse("concierge:calendar_settings"))
     token = rep.calendar_feed.token
@@ -223,8 +230,8 @@ def test_calendar_feed_lists_open_follow_ups_at_a_revocable_secret_url(client, r
     assert feed["Content-Type"].startswith("text/calendar")
     events = Calendar.from_ical(feed.content).walk("VEVENT")
     assert len(events) == 1
-    assert str(events[0]["summary"]) == f"Send a resource: {task.prospect.name}"
-    assert events[0].decoded("dtstart") == task.due_at.replace(microsecond=0)
+    assert str(events[0]["summary"]) == f"Send a resource: {followup.prospect.name}"
+    assert events[0].decoded("dtstart") == followup.due_at.replace(microsecond=0)
     client.force_login(rep)
     client.post(reverse("concierge:calendar_settings"))
     client.logout()
@@ -237,7 +244,7 @@ def test_calendar_feed_lists_open_follow_ups_at_a_revocable_secret_url(client, r
 def test_long_sections_show_twenty_and_open_in_full(client, rep):
     past = timezone.now() - timedelta(days=2)
     for _ in range(23):
-        ConciergeTaskFactory(prospect=ProspectFactory(owner=rep), due_at=past)
+        FollowUpFactory(prospect=ProspectFactory(owner=rep), due_at=past)
     client.force_login(rep)
     response = client.get(QUEUE)
     assert len(response.context["overdue"]) == 20
@@ -245,20 +252,7 @@ def test_long_sections_show_twenty_and_open_in_full(client, rep):
     assert len(client.get(QUEUE, {"all": "overdue"}).context["overdue"]) == 23
 
 
-def test_the_queue_says_what_became_due_since_the_last_look(client, rep):
-    from concierge import services
-
-    ConciergeTaskFactory(prospect=ProspectFactory(owner=rep, first_name="Grace", last_name="Liu"),
-                         due_at=timezone.now() - timedelta(minutes=1), status="scheduled")  # fmt: skip
-    services.due_followups_dispatch()
-    client.force_login(rep)
-    first = client.get(QUEUE).text
-    assert "1 follow-up became due since you last looked" in first
-    assert "Send a resource for Grace Liu" in first
-    assert "became due since you last looked" not in client.get(QUEUE).text
-
-
-def test_a_deactivated_users_calendar_feed_stops_for_good(client, admin_user, rep, task):
+def test_a_deactivated_users_calendar_feed_stops_for_good(client, admin_user, rep, followup):
     feed = CalendarFeed.objects.create(user=rep)
     url = reverse("concierge:calendar_feed", args=[feed.token])
     assert client.get(url).status_code == 200

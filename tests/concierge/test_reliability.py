@@ -9,16 +9,11 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from concierge.models import (
-    ConciergeTask,
-    NoticeEmail,
-    Notification,
-    TaskStatus,
-    Trigger,
-    TriggerEvent,
-)
-from concierge.tasks import dispatch_due, triggers_sweep
+from concierge.models import FollowUp, FollowUpStatus
+from concierge.tasks import dispatch_due, events_sweep
+from empathy_crm.models import NoticeEmail, Notification
 from prospects import services as prospect_services
+from prospects.models import ProspectEvent
 from tests.factories import PlaybookFactory, PlaybookStepFactory, ProspectFactory, make_rep
 from tests.services import (
     broker_unreachable,
@@ -43,22 +38,22 @@ def _clean_queue():
 def due_tasks(rep, count: int) -> None:
     prospects = [ProspectFactory(owner=rep) for _ in range(25)]
     past = timezone.now() - timedelta(minutes=1)
-    ConciergeTask.objects.bulk_create(
-        [ConciergeTask(prospect=prospects[n % 25], assignee=rep, kind="check_in", due_at=past)
+    FollowUp.objects.bulk_create(
+        [FollowUp(prospect=prospects[n % 25], assignee=rep, kind="check_in", due_at=past)
          for n in range(count)],
         batch_size=5000,
     )  # fmt: skip
 
 
 def assert_each_notified_once(count: int) -> None:
-    assert ConciergeTask.objects.filter(status=TaskStatus.DUE).count() == count
+    assert FollowUp.objects.filter(status=FollowUpStatus.DUE).count() == count
     assert Notification.objects.count() == count
-    twice = Notification.objects.values("task_id").annotate(n=Count("pk")).filter(n__gt=1)
+    twice = Notification.objects.values("key").annotate(n=Count("pk")).filter(n__gt=1)
     assert not twice.exists()
 
 
 def test_follow_ups_made_while_the_broker_is_down_are_delivered_once_it_is_back(rep, caplog):
-    playbook = PlaybookFactory(trigger=Trigger.NEW_ENGAGEMENT)
+    playbook = PlaybookFactory(trigger=ProspectEvent.Kind.NEW_ENGAGEMENT)
     PlaybookStepFactory(playbook=playbook, kind="answer_question", wording="Answer {first_name}")
     prospects = [ProspectFactory(owner=rep) for _ in range(10)]
     with broker_unreachable():
@@ -71,16 +66,16 @@ def test_follow_ups_made_while_the_broker_is_down_are_delivered_once_it_is_back(
                 source="event",
             )
     assert "the sweep will expand it" in caplog.text
-    assert TriggerEvent.objects.filter(processed_at__isnull=True).count() == 10
-    assert not ConciergeTask.objects.exists(), "nothing could be expanded yet"
+    assert ProspectEvent.objects.filter(processed_at__isnull=True).count() == 10
+    assert not FollowUp.objects.exists(), "nothing could be expanded yet"
 
-    TriggerEvent.objects.update(created_at=timezone.now() - timedelta(minutes=2))
+    ProspectEvent.objects.update(created_at=timezone.now() - timedelta(minutes=2))
     with celery_worker(name="recovery", concurrency=2):
-        triggers_sweep.delay()  # what beat sends every minute
-        wait_for(lambda: not TriggerEvent.objects.filter(processed_at__isnull=True).exists(),
+        events_sweep.delay()  # what beat sends every minute
+        wait_for(lambda: not ProspectEvent.objects.filter(processed_at__isnull=True).exists(),
                  what="the sweep to expand the stranded triggers")  # fmt: skip
-        assert ConciergeTask.objects.count() == 10
-        ConciergeTask.objects.update(due_at=timezone.now() - timedelta(seconds=1))
+        assert FollowUp.objects.count() == 10
+        FollowUp.objects.update(due_at=timezone.now() - timedelta(seconds=1))
         runs = dispatch_due.delay(), dispatch_due.delay()
         wait_for_tasks("recovery", *runs)  # both runs done: a late duplicate would show
     assert_each_notified_once(10)
@@ -95,7 +90,7 @@ def test_a_worker_killed_during_dispatch_loses_and_duplicates_nothing(rep):
         kill_hard(worker)
     delivered = Notification.objects.count()
     assert 0 < delivered < total, f"the kill should land mid-dispatch ({delivered} of {total})"
-    assert ConciergeTask.objects.filter(status=TaskStatus.DUE).count() == delivered
+    assert FollowUp.objects.filter(status=FollowUpStatus.DUE).count() == delivered
 
     with celery_worker(name="restarted"):
         dispatch_due.delay()  # beat's next minute
@@ -118,9 +113,7 @@ def test_a_worker_killed_while_mailing_loses_no_notice_and_the_repeat_keeps_its_
     for n, rep in enumerate(reps):
         for m in range(4):
             prospect = ProspectFactory(owner=rep, first_name="Person", last_name=f"R{n}N{m}")
-            ConciergeTask.objects.create(
-                prospect=prospect, assignee=rep, kind="check_in", due_at=past
-            )
+            FollowUp.objects.create(prospect=prospect, assignee=rep, kind="check_in", due_at=past)
     with smtp_sink(hold_first=True) as sink:
         with celery_worker(name="mailer", env=sink.worker_env) as worker:
             dispatch_due.delay()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from concierge import scheduling
 from concierge.scheduling import WorkingHours, add_working_time, next_working_moment
-from tests.factories import ConciergeTaskFactory, ProspectFactory
+from tests.factories import FollowUpFactory, ProspectFactory
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 HOURS = WorkingHours(time(9), time(17), frozenset(range(5)))  # Monday to Friday
@@ -108,11 +108,11 @@ def test_one_open_touch_per_person_per_day(rep, moment):
     other = ProspectFactory(owner=rep, timezone="Europe/Berlin")
     with time_machine.travel(moment, tick=False):
         first = scheduling.due_at_for(prospect, days=2)
-        ConciergeTaskFactory(prospect=prospect, due_at=first)
+        FollowUpFactory(prospect=prospect, due_at=first)
         second = scheduling.due_at_for(prospect, days=2)
         assert second.astimezone(BERLIN).date() > first.astimezone(BERLIN).date()
         assert_a_good_time(second, moment)
-        ConciergeTaskFactory(prospect=prospect, due_at=first, status="done")
+        FollowUpFactory(prospect=prospect, due_at=first, status="done")
         assert scheduling.due_at_for(other, days=2) == first, "the cap is per person"
 
 

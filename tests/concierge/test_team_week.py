@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from concierge.models import TaskStatus
+from concierge.models import FollowUpStatus
+from concierge.selectors import team_total, team_week
 from empathy_maps.models import EmpathyMap, MapStatus
-from people.selectors import team_total, team_week
 from tests.factories import (
-    ConciergeTaskFactory,
     ConversationFactory,
+    FollowUpFactory,
     ProspectFactory,
     make_rep,
 )
@@ -27,8 +27,8 @@ def days_ago(days: float):
 
 def done(owner, *, due_days_ago: float, late_days: float):
     due = days_ago(due_days_ago)
-    return ConciergeTaskFactory(prospect=ProspectFactory(owner=owner), due_at=due,
-                                status=TaskStatus.DONE, receivers_eye="They asked for it.",
+    return FollowUpFactory(prospect=ProspectFactory(owner=owner), due_at=due,
+                                status=FollowUpStatus.DONE, receivers_eye="They asked for it.",
                                 completed_at=due + timedelta(days=late_days))  # fmt: skip
 
 
@@ -44,9 +44,9 @@ def week(rep, teammate, manager, outsider):
     done(rep, due_days_ago=4, late_days=0.5)  # on time
     done(rep, due_days_ago=5, late_days=3)  # late
     done(rep, due_days_ago=20, late_days=0)  # done before the week
-    ConciergeTaskFactory(prospect=dana, due_at=days_ago(1), status=TaskStatus.DUE)  # overdue
-    ConciergeTaskFactory(prospect=dana, due_at=days_ago(-2))  # due later: not overdue
-    ConciergeTaskFactory(prospect=dana, due_at=days_ago(2), status=TaskStatus.SKIPPED)
+    FollowUpFactory(prospect=dana, due_at=days_ago(1), status=FollowUpStatus.DUE)  # overdue
+    FollowUpFactory(prospect=dana, due_at=days_ago(-2))  # due later: not overdue
+    FollowUpFactory(prospect=dana, due_at=days_ago(2), status=FollowUpStatus.SKIPPED)
 
 
 def test_each_rep_gets_their_week_and_the_team_its_total(week, rep, teammate, manager):
@@ -84,14 +84,14 @@ def test_the_week_costs_the_same_queries_for_a_bigger_team(
     client.force_login(manager)
     # session (unless cached), user with role, team member ids, ids of the maps waiting
     # longest, those maps with their subjects, the team's people, their conversations,
-    # their follow-ups, follow-ups due (navigation badge)
-    with django_assert_num_queries(8 + session_queries):
+    # their follow-ups, follow-ups due (navigation badge), unread notices (the bell)
+    with django_assert_num_queries(9 + session_queries):
         client.get(HOME)
     extras = [make_rep(team) for _ in range(5)]
     for extra in extras:
         ConversationFactory(prospect=ProspectFactory(owner=extra), occurred_at=days_ago(1))
         done(extra, due_days_ago=1, late_days=0)
-    with django_assert_num_queries(8 + session_queries):
+    with django_assert_num_queries(9 + session_queries):
         response = client.get(HOME)
     assert str(extras[-1]) in response.text
 
@@ -116,11 +116,12 @@ def test_a_reps_home_costs_the_same_queries_however_busy_their_week(
 ):
     client.force_login(rep)
     # session (unless cached), user with role, follow-ups due today, the week's
-    # conversations, the week's follow-ups, follow-ups due (navigation badge), their team
-    with django_assert_num_queries(6 + session_queries):
+    # conversations, the week's follow-ups, follow-ups due (navigation badge), their team,
+    # unread notices (the bell)
+    with django_assert_num_queries(7 + session_queries):
         client.get(HOME)
     for _ in range(5):
         ConversationFactory(prospect=ProspectFactory(owner=rep), occurred_at=days_ago(1))
         done(rep, due_days_ago=2, late_days=0)
-    with django_assert_num_queries(6 + session_queries):
+    with django_assert_num_queries(7 + session_queries):
         assert "100%" in client.get(HOME).text

@@ -15,13 +15,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from concierge.models import CalendarFeed, ConciergeTask, Playbook, PlaybookStep
+from concierge.models import CalendarFeed, FollowUp, Playbook, PlaybookStep
+from empathy_crm.models import Notification
 from empathy_maps import services as maps
 from empathy_maps.models import EmpathyMap, Entry, Persona
 from prospects.models import Account, FormSource, Opportunity, Prospect, ProspectImport
 from tests.factories import (
     AccountFactory,
-    ConciergeTaskFactory,
+    FollowUpFactory,
     FormSourceFactory,
     PlaybookStepFactory,
     ProspectFactory,
@@ -81,6 +82,9 @@ def csv_file(w, user):
 
 ACCESS: dict[str, Access] = {
     "home": Access("list"),
+    "inbox": Access("list"),
+    "notices_read": Access("list", "POST", data=lambda w, u: {"id": w["notice"].pk}),
+    "notice_open": record(lambda w: [w["notice"].pk], "POST"),
     "people:team_list": Access("admin"),
     "people:my_team": Access("list"),
     "people:team_detail": record(lambda w: [w["team"].pk]),
@@ -98,7 +102,7 @@ ACCESS: dict[str, Access] = {
             "timezone": "UTC",
         },
     ),
-    "prospects:conversation_create": record(lambda w: [w["prospect"].pk], "POST", conversation),
+    "concierge:conversation_create": record(lambda w: [w["prospect"].pk], "POST", conversation),
     "prospects:engagement_create": record(
         lambda w: [w["prospect"].pk],
         data=lambda w, u: {"occurred_at": "2026-11-18T09:00", "why": "Hijacked", "source": "event"},
@@ -143,20 +147,20 @@ ACCESS: dict[str, Access] = {
         "admin", "POST", lambda w: [w["step"].playbook_id, w["step"].pk, "up"]
     ),
     "concierge:calendar_settings": Access("list"),
-    "concierge:task_detail": record(lambda w: [w["task"].pk]),
-    "concierge:task_done": record(
-        lambda w: [w["task"].pk],
+    "concierge:followup_detail": record(lambda w: [w["followup"].pk]),
+    "concierge:followup_done": record(
+        lambda w: [w["followup"].pk],
         "POST",
         lambda w, u: {"outcome": "help_welcomed", "receivers_eye": "Hijacked"},
     ),
-    "concierge:task_snooze": record(
-        lambda w: [w["task"].pk], "POST", lambda w, u: {"until": "tomorrow"}
+    "concierge:followup_snooze": record(
+        lambda w: [w["followup"].pk], "POST", lambda w, u: {"until": "tomorrow"}
     ),
-    "concierge:task_skip": record(
-        lambda w: [w["task"].pk], "POST", lambda w, u: {"reason": "Hijacked"}
+    "concierge:followup_skip": record(
+        lambda w: [w["followup"].pk], "POST", lambda w, u: {"reason": "Hijacked"}
     ),
-    "concierge:task_reassign": record(
-        lambda w: [w["task"].pk], "POST", lambda w, u: {"to": getattr(u, "pk", "")}
+    "concierge:followup_reassign": record(
+        lambda w: [w["followup"].pk], "POST", lambda w, u: {"to": getattr(u, "pk", "")}
     ),
     "empathy_maps:map_list": Access("list"),
     "empathy_maps:review_queue": Access("manager"),
@@ -236,13 +240,16 @@ def world(team, rep, manager, admin_user):
         "submitted_map": waiting,
         "entry": Entry.objects.create(map=emap, quadrant="says", text=f"{MARK} said this"),
         "persona": persona,
-        "task": ConciergeTaskFactory(prospect=prospect, status="due"),
+        "followup": FollowUpFactory(prospect=prospect, status="due"),
         "import": ProspectImport.objects.create(
             uploaded_by=rep, filename="people.csv", content="email\n"
         ),
         "source": FormSourceFactory(team=team),
         "step": PlaybookStepFactory(),
         "feed": CalendarFeed.objects.create(user=rep),
+        "notice": Notification.objects.create(
+            user=rep, kind=Notification.Kind.OTHER, message=f"{MARK} needs you"
+        ),
     }
 
 
@@ -252,7 +259,7 @@ def team_state(w: dict) -> dict:
     prospect = Prospect.objects.get(pk=w["prospect"].pk)
     account = Account.objects.get(pk=w["account"].pk)
     emap = EmpathyMap.objects.get(pk=w["map"].pk)
-    task = ConciergeTask.objects.get(pk=w["task"].pk)
+    followup = FollowUp.objects.get(pk=w["followup"].pk)
     return {
         "prospect": (prospect.first_name, prospect.title, prospect.stage, prospect.willingness,
                      prospect.account_id, prospect.owner_id, prospect.team_id),
@@ -265,12 +272,13 @@ def team_state(w: dict) -> dict:
                  sorted(Entry.objects.filter(map__owner__team=team).values_list("text", flat=True)),
                  EmpathyMap.objects.get(pk=w["submitted_map"].pk).status),
         "persona": list(w["persona"].members.values_list("pk", flat=True)),
-        "task": (task.status, task.assignee_id, task.due_at),
+        "followup": (followup.status, followup.assignee_id, followup.due_at),
         "admin": (FormSource.objects.count(), FormSource.objects.get(pk=w["source"].pk).secret,
                   Playbook.objects.count(), Playbook.objects.get(pk=w["step"].playbook_id).enabled,
                   [s.pk for s in PlaybookStep.objects.order_by("order", "pk")]),
         "import": ProspectImport.objects.get(pk=w["import"].pk).status,
         "feed": CalendarFeed.objects.get(pk=w["feed"].pk).token,
+        "inbox": list(Notification.objects.values_list("pk", "read_at")),
     }  # fmt: skip
 
 

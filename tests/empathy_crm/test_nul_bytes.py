@@ -186,8 +186,8 @@ def pages_for(who, world: dict) -> list[str]:
     for name, access in sorted(ACCESS.items()):
         if access.method == "GET":
             urls.append(reverse(name, args=access.args(world) if access.args else []))
-    task = reverse("concierge:task_detail", args=[world["task"].pk])
-    urls += [f"{task}?action={action}" for action in ("done", "snooze", "skip", "reassign")]
+    followup = reverse("concierge:followup_detail", args=[world["followup"].pk])
+    urls += [f"{followup}?action={action}" for action in ("done", "snooze", "skip", "reassign")]
     return urls
 
 

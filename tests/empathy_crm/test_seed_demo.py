@@ -27,12 +27,12 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
     assert admin.role is Role.ADMIN and admin.is_staff
     assert admin.check_password(DEMO_PASSWORD)
     assert f"sam      / {DEMO_PASSWORD}" in out.getvalue()
-    from concierge.models import ConciergeTask, Playbook
+    from concierge.models import FollowUp, Playbook
     from prospects.models import Conversation, Prospect
 
     assert Prospect.objects.count() == 13 and Conversation.objects.exists()
     assert Playbook.objects.count() == 4
-    sam_tasks = ConciergeTask.objects.filter(assignee__username="sam")
+    sam_tasks = FollowUp.objects.filter(assignee__username="sam")
     assert sam_tasks.filter(status="due").exists(), "the demo queue has something overdue"
     from empathy_maps.models import EmpathyMap
 
@@ -61,10 +61,12 @@ def test_seed_demo_keeps_a_password_the_user_changed(db):
 def test_demo_follow_ups_fall_inside_their_prospects_working_hours(db, clock, moment):
     clock.move_to(moment)
     call_command("seed_demo", stdout=StringIO())
-    from concierge.models import ConciergeTask
+    from concierge.models import FollowUp
 
-    tasks = list(ConciergeTask.objects.select_related("prospect"))
-    assert any(t.status == "due" for t in tasks), "the demo queue has something overdue"
-    for task in tasks:
-        local = task.due_at.astimezone(zoneinfo.ZoneInfo(task.prospect.timezone))
-        assert local.weekday() < 5 and 9 <= local.hour < 17, f"{task} falls due at {local:%a %H:%M}"
+    followups = list(FollowUp.objects.select_related("prospect"))
+    assert any(t.status == "due" for t in followups), "the demo queue has something overdue"
+    for followup in followups:
+        local = followup.due_at.astimezone(zoneinfo.ZoneInfo(followup.prospect.timezone))
+        assert local.weekday() < 5 and 9 <= local.hour < 17, (
+            f"{followup} falls due at {local:%a %H:%M}"
+        )

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from concierge.models import Notification
+from empathy_crm.models import Notification
 from empathy_maps import services
 from empathy_maps.models import EmpathyMap, Entry, MapStatus
 from tests.factories import ConversationFactory, ProspectFactory
@@ -319,15 +319,15 @@ def test_review_queue_pages_the_longest_waiting_first(
     client.force_login(manager)
     url = reverse("empathy_maps:review_queue")
     # session (unless cached), user with role, team member ids, count, the page's ids,
-    # those maps with their subjects, follow-ups due (navigation badge)
-    with django_assert_num_queries(6 + session_queries):
+    # those maps with their subjects, follow-ups due (navigation badge), unread notices (bell)
+    with django_assert_num_queries(7 + session_queries):
         first = client.get(url)
     assert "27 maps waiting" in first.text and "Page 1 of 2" in first.text
     shown = [m.pk for m in first.context["page"].object_list]
     assert shown == [m.pk for m in waiting[:25]]
     second = client.get(url, {"page": 2})
     assert [m.pk for m in second.context["page"].object_list] == [m.pk for m in waiting[25:]]
-    with django_assert_num_queries(6 + session_queries):
+    with django_assert_num_queries(7 + session_queries):
         client.get(url, {"page": 2})
 
 

@@ -86,12 +86,12 @@ def test_team_page_query_count_does_not_grow_with_members(
     client.force_login(rep)
     url = reverse("people:team_detail", args=[team.pk])
     # session (unless cached), user with role, team + manager, members, members' groups,
-    # follow-ups due (navigation badge)
-    with django_assert_num_queries(5 + session_queries):
+    # follow-ups due (navigation badge), unread notices (the bell)
+    with django_assert_num_queries(6 + session_queries):
         client.get(url)
     for _ in range(10):
         make_rep(team)
-    with django_assert_num_queries(5 + session_queries):
+    with django_assert_num_queries(6 + session_queries):
         client.get(url)
 
 
@@ -101,12 +101,12 @@ def test_team_list_query_count_does_not_grow_with_teams(
     client.force_login(admin_user)
     url = reverse("people:team_list")
     # session (unless cached), user with role, teams with managers and member counts,
-    # follow-ups due (navigation badge)
-    with django_assert_num_queries(3 + session_queries):
+    # follow-ups due (navigation badge), unread notices (the bell)
+    with django_assert_num_queries(4 + session_queries):
         client.get(url)
     for n in range(5):
         make_rep(team.__class__.objects.create(name=f"More {n}"))
-    with django_assert_num_queries(3 + session_queries):
+    with django_assert_num_queries(4 + session_queries):
         response = client.get(url)
     assert "More 4" in response.text
 

@@ -53,7 +53,7 @@ def test_admin_reaches_everyone(client, admin_user, outside_prospect, name):
 def test_rep_cannot_log_a_conversation_on_a_teammates_prospect(client, rep, teammates_prospect):
     client.force_login(rep)
     response = client.post(
-        reverse("prospects:conversation_create", args=[teammates_prospect.pk]),
+        reverse("concierge:conversation_create", args=[teammates_prospect.pk]),
         {"channel": "call", "occurred_at": "2026-01-05T10:00", "questions": "x",
          "feeling_before": 2, "feeling_after": 3},
     )  # fmt: skip

@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from prospects import services, signals
-from prospects.models import Conversation, FeelingTrend
+from prospects import services
+from prospects.models import Conversation, FeelingTrend, ProspectEvent
 from tests.factories import ConversationFactory, EngagementFactory, ProspectFactory
 
 
@@ -30,7 +31,7 @@ def form_data(**overrides) -> dict:
 def test_logging_in_place_updates_timeline_chart_and_facts(client, rep, own_prospect):
     client.force_login(rep)
     response = client.post(
-        reverse("prospects:conversation_create", args=[own_prospect.pk]),
+        reverse("concierge:conversation_create", args=[own_prospect.pk]),
         form_data(),
         HTTP_HX_REQUEST="true",
     )
@@ -50,7 +51,7 @@ def test_logging_in_place_updates_timeline_chart_and_facts(client, rep, own_pros
 def test_logging_without_javascript_redirects_back_to_the_page(client, rep, own_prospect):
     client.force_login(rep)
     response = client.post(
-        reverse("prospects:conversation_create", args=[own_prospect.pk]), form_data(), follow=True
+        reverse("concierge:conversation_create", args=[own_prospect.pk]), form_data(), follow=True
     )
     assert response.redirect_chain[-1][0] == own_prospect.get_absolute_url()
     assert "Conversation logged." in response.text
@@ -73,7 +74,7 @@ def test_invalid_conversation_shows_errors_and_saves_nothing(
     client, rep, own_prospect, overrides, message
 ):
     client.force_login(rep)
-    url = reverse("prospects:conversation_create", args=[own_prospect.pk])
+    url = reverse("concierge:conversation_create", args=[own_prospect.pk])
     htmx = client.post(url, form_data(**overrides), HTTP_HX_REQUEST="true")
     assert message in htmx.text
     assert "If dispatch hates it" in htmx.text  # what the rep typed is kept
@@ -112,23 +113,22 @@ def test_conversation_log_keeps_the_list_filters_true(rep, own_prospect):
     assert own_prospect.feeling_trend == FeelingTrend.RISING
 
 
-def test_conversation_logged_is_announced_inside_its_transaction(rep, own_prospect):
-    """Receivers (the concierge outbox) write in the same transaction: if one fails, the
-    conversation is not saved either, so no event is ever half-recorded."""
-
-    def failing_receiver(sender, conversation, next_step, **kwargs):
-        assert Conversation.objects.filter(pk=conversation.pk).exists()
-        raise RuntimeError("receiver failed")
-
-    signals.conversation_logged.connect(failing_receiver)
-    try:
-        with pytest.raises(RuntimeError):
-            services.conversation_log(
-                prospect=own_prospect, rep=rep, feeling_before=3, feeling_after=4, wins="x"
-            )
-    finally:
-        signals.conversation_logged.disconnect(failing_receiver)
-    assert not Conversation.objects.exists()
+def test_the_events_a_conversation_starts_commit_or_roll_back_with_it(rep, own_prospect):
+    """The outbox is written in the conversation's own transaction: a conversation that is
+    not saved leaves no event behind, and one that is saved always has its events."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.conversation_log(
+            prospect=own_prospect, rep=rep, feeling_before=4, feeling_after=2, wins="x"
+        )
+        raise RuntimeError("something after it failed")
+    assert not Conversation.objects.exists() and not ProspectEvent.objects.exists()
+    talk = services.conversation_log(
+        prospect=own_prospect, rep=rep, feeling_before=4, feeling_after=2, wins="x"
+    )
+    assert set(ProspectEvent.objects.values_list("kind", "key")) == {
+        ("conversation_logged", f"conversation:{talk.pk}"),
+        ("feeling_dropped", f"feeling:{talk.pk}"),
+    }
 
 
 def test_prospect_page_shows_why_they_came_group_and_journey(client, rep, own_prospect):
@@ -212,7 +212,7 @@ def test_opportunity_needs_a_close_date_when_won(client, rep, own_prospect):
 
 def test_logging_a_conversation_only_accepts_post(client, rep, own_prospect):
     client.force_login(rep)
-    url = reverse("prospects:conversation_create", args=[own_prospect.pk])
+    url = reverse("concierge:conversation_create", args=[own_prospect.pk])
     assert client.get(url).status_code == 405
 
 

@@ -97,11 +97,12 @@ def test_import_creates_updates_and_never_duplicates(rep, teammate, manager):
 def test_imported_people_joining_a_known_buying_group_get_a_welcome_follow_up(
     rep, django_capture_on_commit_callbacks
 ):
-    from concierge import services as concierge
-    from concierge.models import ConciergeTask, Trigger, TriggerEvent
+    from concierge import events as concierge_events
+    from concierge.models import FollowUp
+    from prospects.models import ProspectEvent
     from tests.factories import PlaybookFactory, PlaybookStepFactory
 
-    playbook = PlaybookFactory(trigger=Trigger.NEW_GROUP_MEMBER)
+    playbook = PlaybookFactory(trigger=ProspectEvent.Kind.NEW_GROUP_MEMBER)
     PlaybookStepFactory(playbook=playbook, kind="make_introduction", delay_days=1)
     ProspectFactory(owner=rep, email="ana@acme.example", account__name="Acme")
     text = HEADER + (
@@ -115,12 +116,12 @@ def test_imported_people_joining_a_known_buying_group_get_a_welcome_follow_up(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         imports.import_run(job.pk)
     bo = Prospect.objects.get(email="bo@acme.example")
-    assert list(TriggerEvent.objects.values_list("trigger", "prospect_id")) == [
-        (Trigger.NEW_GROUP_MEMBER, bo.pk)
+    assert list(ProspectEvent.objects.values_list("kind", "prospect_id")) == [
+        (ProspectEvent.Kind.NEW_GROUP_MEMBER, bo.pk)
     ]
     assert callbacks, "expansion is enqueued after the import commits"
-    assert concierge.triggers_sweep(older_than=timedelta(0)) == 1
-    assert ConciergeTask.objects.get().prospect == bo
+    assert concierge_events.events_sweep(older_than=timedelta(0)) == 1
+    assert FollowUp.objects.get().prospect == bo
 
 
 def test_another_teams_person_becomes_this_teams_own_record_without_a_hint(rep, outside_prospect):
@@ -251,8 +252,9 @@ def test_the_upload_page_lists_your_recent_imports_without_reading_their_files(
                                       total_rows=2000, errors=[{"row": 2, "errors": ["x"]}])  # fmt: skip
     ProspectImport.objects.create(uploaded_by=teammate, filename="theirs.csv", content=big)
     client.force_login(rep)
-    # session (unless cached), user with role, the recent imports, follow-ups due (badge)
-    with django_assert_num_queries(3 + session_queries) as queries:
+    # session (unless cached), user with role, the recent imports, follow-ups due (badge),
+    # unread notices (the bell)
+    with django_assert_num_queries(4 + session_queries) as queries:
         page = client.get(reverse("prospects:import_upload")).text
     assert "mine-2.csv" in page and "2000 rows" in page and "theirs.csv" not in page
     imports_sql = next(q["sql"] for q in queries.captured_queries if "prospectimport" in q["sql"])

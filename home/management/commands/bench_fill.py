@@ -27,8 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--prospects", type=int, default=100_000)
         parser.add_argument("--conversations", type=int, default=1_000_000)
         parser.add_argument("--engagements", type=int, default=200_000)
-        parser.add_argument("--tasks", type=int, default=500_000)
-        parser.add_argument("--due-tasks", type=int, default=100_000)
+        parser.add_argument("--followups", type=int, default=500_000)
+        parser.add_argument("--due-followups", type=int, default=100_000)
 
     def handle(self, *args, teams: int, reps_per_team: int, **options) -> None:
         volumes = {k: options[k] for k in ("accounts", "prospects", "conversations", "engagements")}
@@ -39,7 +39,9 @@ class Command(BaseCommand):
             ("prospects", lambda: fill_prospects(**volumes)),
             (
                 "follow-ups",
-                lambda: fill_concierge(tasks=options["tasks"], due=options["due_tasks"]),
+                lambda: fill_concierge(
+                    followups=options["followups"], due=options["due_followups"]
+                ),
             ),
             ("empathy maps", fill_empathy_maps),
         ]
