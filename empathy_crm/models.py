@@ -90,6 +90,9 @@ class Notification(models.Model):
         MAP_APPROVED = "map_approved", "Map approved"
         IMPORT_FINISHED = "import_finished", "Import done"
         IMPORT_FAILED = "import_failed", "Import failed"
+        STATEMENT_APPROVED = "statement_approved", "Statement approved"
+        DISPUTE_RAISED = "dispute_raised", "Dispute to answer"
+        DISPUTE_ANSWERED = "dispute_answered", "Dispute answered"
         OTHER = "other", "Notice"
 
     #: Kinds that are emailed, a person's waiting ones together in one mail.

@@ -417,6 +417,9 @@ class Opportunity(models.Model):
     source_engagement = models.ForeignKey(
         Engagement, on_delete=models.SET_NULL, null=True, blank=True, related_name="opportunities"
     )
+    #: When it was last won, lost or reopened: a win reversed soon after it closed may be
+    #: taken back from a commission (commissions' clawback rule).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -431,7 +434,12 @@ class Opportunity(models.Model):
                 name="opportunity_closed_on_matches_status",
             ),
         ]
-        indexes = [models.Index(fields=["account", "status"]), models.Index(fields=["prospect"])]
+        indexes = [
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["prospect"]),
+            # A rep's wins of a period (commission statements).
+            models.Index(fields=["owner", "status", "closed_on"], name="opportunity_owner_closed"),
+        ]
 
     def __str__(self) -> str:
         return self.name

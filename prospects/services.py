@@ -20,6 +20,7 @@ from prospects.models import (
     FeelingTrend,
     FormSource,
     InboundDelivery,
+    Opportunity,
     Prospect,
     ProspectEvent,
 )
@@ -377,6 +378,14 @@ def group_member_event_record(prospect: Prospect) -> None:
     if others.exists():
         events.record(kind=ProspectEvent.Kind.NEW_GROUP_MEMBER, prospect_id=prospect.pk,
                       key=f"member:{prospect.pk}")  # fmt: skip
+
+
+def opportunity_save(*, opportunity: Opportunity, status_before: str | None) -> Opportunity:
+    """Save an opportunity, noting when it was won, lost or reopened."""
+    if opportunity.status != (status_before or Opportunity.Status.OPEN):
+        opportunity.status_changed_at = timezone.now()
+    opportunity.save()
+    return opportunity
 
 
 def prospect_add(*, prospect: Prospect, company: str = "") -> Prospect:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.prospect_update, name="prospect_update"),
     path("<int:pk>/engagements/new/", views.engagement_create, name="engagement_create"),
     path("<int:pk>/opportunities/new/", views.opportunity_create, name="opportunity_create"),
+    path("opportunities/<int:pk>/", views.opportunity_update, name="opportunity_update"),
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/options/", views.account_options, name="account_options"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),

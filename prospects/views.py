@@ -183,12 +183,31 @@ def opportunity_create(request, pk: int):
         opportunity.account_id = prospect.account_id
         opportunity.prospect = prospect
         opportunity.owner = prospect.owner or request.user
-        opportunity.save()
+        services.opportunity_save(opportunity=opportunity, status_before=None)
         messages.success(request, "Opportunity recorded.")
         return redirect(prospect)
     return render(request, "prospects/simple_form.html", {
         "form": form, "prospect": prospect, "title": f"Record an opportunity with {prospect}",
         "submit": "Record opportunity",
+    })  # fmt: skip
+
+
+@login_required
+def opportunity_update(request, pk: int):
+    """Won, lost or reopened, or its amount corrected (a commission already paid on it is
+    set right in the next open period, never changed)."""
+    opportunity = get_for(
+        request.user, Opportunity.objects.select_related("prospect"), edit=True, pk=pk
+    )
+    status_before = opportunity.status
+    prospect = opportunity.prospect
+    form = OpportunityForm(request.POST or None, instance=opportunity, prospect=prospect)
+    if request.method == "POST" and form.is_valid():
+        services.opportunity_save(opportunity=form.save(commit=False), status_before=status_before)
+        messages.success(request, "Opportunity updated.")
+        return redirect(prospect or "prospects:prospect_list")
+    return render(request, "prospects/simple_form.html", {
+        "form": form, "prospect": prospect, "title": f"{opportunity}", "submit": "Save",
     })  # fmt: skip
 
 

@@ -116,6 +116,16 @@ ACCESS: dict[str, Access] = {
             "opened_on": "2026-11-18",
         },
     ),
+    "prospects:opportunity_update": record(
+        lambda w: [w["opportunity"].pk],
+        data=lambda w, u: {
+            "name": "Hijacked",
+            "amount": "1",
+            "status": "lost",
+            "opened_on": "2026-11-01",
+            "closed_on": "2026-11-02",
+        },
+    ),
     "prospects:account_list": Access("list", query={"q": SEARCH}),
     "prospects:account_options": Access("list", query={"company": SEARCH}),
     "prospects:account_detail": record(lambda w: [w["account"].pk]),
@@ -247,6 +257,16 @@ def world(team, rep, manager, admin_user):
         "source": FormSourceFactory(team=team),
         "step": PlaybookStepFactory(),
         "feed": CalendarFeed.objects.create(user=rep),
+        "opportunity": Opportunity.objects.create(
+            account=account,
+            prospect=prospect,
+            owner=rep,
+            name=f"{MARK} rollout",
+            amount="1000",
+            status="won",
+            opened_on="2026-11-01",
+            closed_on="2026-11-10",
+        ),
         "notice": Notification.objects.create(
             user=rep, kind=Notification.Kind.OTHER, message=f"{MARK} needs you"
         ),
@@ -267,7 +287,8 @@ def team_state(w: dict) -> dict:
         "records": (Prospect.objects.filter(team=team).count(),
                     Account.objects.filter(team=team).count()),
         "history": (prospect.conversations.count(), prospect.engagements.count(),
-                    Opportunity.objects.filter(account=account).count()),
+                    list(Opportunity.objects.filter(account=account)
+                         .values_list("name", "status", "amount"))),
         "maps": (EmpathyMap.objects.filter(prospect__team=team).count(), emap.goal, emap.status,
                  sorted(Entry.objects.filter(map__owner__team=team).values_list("text", flat=True)),
                  EmpathyMap.objects.get(pk=w["submitted_map"].pk).status),

@@ -279,3 +279,27 @@ def test_a_person_another_team_knows_is_added_as_this_teams_own_record(
         "Olga",
         outside_prospect.team_id,
     )
+
+
+def test_an_opportunity_won_lost_or_reopened_says_when(client, rep, teammate, own_prospect, clock):
+    from prospects.models import Opportunity
+
+    client.force_login(rep)
+    clock.move_to("2026-11-10T09:00:00+00:00", tick=False)
+    client.post(reverse("prospects:opportunity_create", args=[own_prospect.pk]), {
+        "name": "Rollout", "amount": "12000", "status": "won", "opened_on": "2026-11-01",
+        "closed_on": "2026-11-10"})  # fmt: skip
+    deal = Opportunity.objects.get()
+    assert deal.status_changed_at.isoformat() == "2026-11-10T09:00:00+00:00"
+    clock.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    url = reverse("prospects:opportunity_update", args=[deal.pk])
+    data = {"name": "Rollout", "amount": "11000", "status": "won", "opened_on": "2026-11-01",
+            "closed_on": "2026-11-10"}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    deal.refresh_from_db()
+    assert deal.amount == 11000 and deal.status_changed_at.day == 10, "same status: same moment"
+    client.post(url, {**data, "status": "lost", "closed_on": "2026-12-01"})
+    deal.refresh_from_db()
+    assert (deal.status, deal.status_changed_at.month) == ("lost", 12), "a reversed win says when"
+    client.force_login(teammate)
+    assert client.post(url, {**data, "amount": "1"}).status_code == 404, "only its owner edits it"

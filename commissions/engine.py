@@ -1,0 +1,567 @@
+"""Computing what a plan pays: for a period and a set of reps at once, with SQL doing the
+counting and one query per rule (never one per record or per rep).
+
+``compute`` gives each rep's lines: one per record a rule pays for (with a snapshot of what
+it paid on), then the statement-wide rules in order: the cap, the guaranteed floor, and the
+hold-harmless comparison with the previous plan. ``corrections`` gives the lines that set
+earlier, settled periods right (a later change, a clawback, an accepted dispute). With
+``detail=False`` it gives totals only (the what-if): the records are counted, not listed.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import CharField, Count, F, Min, Q, Value
+from django.db.models.functions import Cast, Concat, TruncDate
+
+from commissions import periods
+from commissions.models import (
+    CommissionPlan,
+    CommissionRule,
+    Dispute,
+    DisputeStatus,
+    LineKind,
+    PlanVersion,
+    RuleKind,
+    Statement,
+    StatementStatus,
+    line_key,
+)
+from commissions.money import ZERO, cents, display
+from concierge.models import FollowUp, FollowUpStatus
+from prospects.models import Conversation, HelpKind, Opportunity
+
+HUNDRED = Decimal("100")
+ON_TIME = timedelta(days=1)  # done no later than a day after it fell due (the team week's rule)
+SETTLED = (StatementStatus.APPROVED, StatementStatus.LOCKED)
+
+
+@dataclass
+class Line:
+    rule_id: int | None
+    kind: str
+    description: str
+    amount: Decimal
+    source_type: str = ""
+    source_id: int | None = None
+    snapshot: dict = field(default_factory=dict)
+    corrects_period: date | None = None
+    excluded: bool = False
+    exclusion_reason: str = ""
+
+    @property
+    def key(self) -> str:
+        if self.corrects_period:
+            return f"{self.snapshot['corrects']}@{self.corrects_period:%Y-%m-%d}"
+        return line_key(self.rule_id, self.kind, self.source_type, self.source_id)
+
+
+@dataclass
+class Result:
+    rep_id: int
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines if not line.excluded), ZERO)
+
+    @property
+    def rules_total(self) -> Decimal:
+        """What the record rules paid, before the cap, floor and hold-harmless."""
+        return sum(
+            (ln.amount for ln in self.lines if not ln.excluded and ln.kind in RECORD_KINDS), ZERO
+        )
+
+
+RECORD_KINDS = {
+    RuleKind.PER_CONVERSATION,
+    RuleKind.PER_FOLLOWUP,
+    RuleKind.PER_SOURCED_OPPORTUNITY,
+    RuleKind.WON_PERCENT,
+    RuleKind.SPIF,
+}
+
+
+@dataclass
+class Window:
+    """What a computation covers: a plan's dates, in its time zone."""
+
+    plan: CommissionPlan
+    start: date
+    end: date  # the first day after
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.plan.timezone)
+
+    def at(self, day: date):
+        return periods.moment(day, self.plan.timezone)
+
+
+def segments(window: Window, versions: list[PlanVersion], *, whole: bool = False):
+    """(version, first day, first day after) for each version in force during the window,
+    clipped to the plan's own dates; ``whole``: the latest version over all of it (what the
+    previous plan would pay, in a hold-harmless comparison)."""
+    if whole:
+        return [(versions[-1], window.start, window.end)] if versions else []
+    start = max(window.start, window.plan.effective_from)
+    end = window.end
+    if window.plan.effective_to:
+        end = min(end, window.plan.effective_to + timedelta(days=1))
+    found = []
+    for n, version in enumerate(versions):
+        upto = versions[n + 1].effective_from if n + 1 < len(versions) else end
+        first, after = max(start, version.effective_from), min(end, upto)
+        if first < after:
+            found.append((version, first, after))
+    return found
+
+
+def plan_versions(plan: CommissionPlan) -> list[PlanVersion]:
+    return list(plan.versions.prefetch_related("rules").order_by("effective_from", "number"))
+
+
+def compute(
+    plan: CommissionPlan,
+    start: date,
+    reps: list[int],
+    *,
+    end: date | None = None,
+    versions: list[PlanVersion] | None = None,
+    detail: bool = True,
+    whole: bool = False,
+    excluded: dict[tuple[int, str], str] | None = None,
+    keep_won: dict[int, dict] | None = None,
+    hold_harmless: bool = True,
+) -> dict[int, Result]:
+    """What ``plan`` pays each of ``reps`` for the period starting on ``start``.
+
+    ``excluded``: (rep id, line key) -> reason, lines a manager took out. ``keep_won``:
+    reversed opportunities to count as the won ones they were paid as (no clawback).
+    """
+    window = Window(plan, start, end or periods.end_of(plan.period, start))
+    versions = plan_versions(plan) if versions is None else versions
+    results = {rep: Result(rep) for rep in reps}
+    parts = segments(window, versions, whole=whole)
+    if not parts or not reps:
+        return results
+    for version, first, after in parts:
+        for rule in version.rules.all():
+            pay = RECORD_RULES.get(rule.kind)
+            if pay and rule.kind != RuleKind.WON_PERCENT:
+                for rep, line in pay(rule, window, first, after, reps, detail):
+                    results[rep].lines.append(line)
+    _won_percent(window, parts, reps, results, detail, keep_won or {})
+    for (rep, key), reason in (excluded or {}).items():
+        for line in results[rep].lines if rep in results else []:
+            if line.key == key:
+                line.excluded, line.exclusion_reason = True, reason
+    last = parts[-1][0]
+    statement_rules = {r.kind: r for r in last.rules.all() if r.kind not in RECORD_KINDS}
+    if RuleKind.CAP in statement_rules:
+        _cap(statement_rules[RuleKind.CAP], window, results)
+    if RuleKind.FLOOR in statement_rules:
+        _floor(statement_rules[RuleKind.FLOOR], window, results)
+    if hold_harmless and RuleKind.HOLD_HARMLESS in statement_rules:
+        _hold_harmless(statement_rules[RuleKind.HOLD_HARMLESS], window, results)
+    return results
+
+
+# --- Rules that pay for records ------------------------------------------------------------
+
+
+def _conversations(rule: CommissionRule, window: Window, first, after, reps, detail: bool):
+    """One line per prospect a day the rep helped (help given recorded), on the day's first
+    conversation."""
+    amount = cents(Decimal(rule.params["amount"]))
+    talks = (
+        Conversation.objects.filter(
+            rep_id__in=reps, occurred_at__gte=window.at(first), occurred_at__lt=window.at(after)
+        )
+        .exclude(help_given="")
+        .annotate(day=TruncDate("occurred_at", tzinfo=window.tz))
+    )
+    if not detail:
+        counted = talks.values("rep_id").annotate(
+            n=Count(
+                Concat(Cast("prospect_id", CharField()), Value("@"), Cast("day", CharField())),
+                distinct=True,
+            )
+        )
+        for row in counted.order_by():
+            yield row["rep_id"], _sum_line(rule, amount, row["n"])
+        return
+    rows = (
+        talks.values("rep_id", "prospect_id", "day", "prospect__first_name", "prospect__last_name")
+        .annotate(first=Min("pk"), n=Count("pk"))
+        .order_by("rep_id", "day", "first")
+    )
+    for row in rows:
+        name = f"{row['prospect__first_name']} {row['prospect__last_name']}".strip()
+        yield row["rep_id"], Line(
+            rule.pk, rule.kind, f"Helped {name} on {row['day']:%b %-d}", amount,
+            "conversation", row["first"],
+            {"prospect": name, "day": row["day"].isoformat(), "conversations": row["n"],
+             "rate": str(amount), "version": rule.version.number},
+        )  # fmt: skip
+
+
+def _followups(rule: CommissionRule, window: Window, first, after, reps, detail: bool):
+    """One line per follow-up done on time with the receiver's-eye answer."""
+    done = (
+        FollowUp.objects.filter(
+            assignee_id__in=reps,
+            status=FollowUpStatus.DONE,
+            completed_at__gte=window.at(first),
+            completed_at__lt=window.at(after),
+        )
+        .filter(completed_at__lt=F("due_at") + ON_TIME)
+        .exclude(receivers_eye="")
+    )
+    yield from _per_followup(rule, done, detail, "On time: {kind} for {name}")
+
+
+def _spif(rule: CommissionRule, window: Window, first, after, reps, detail: bool):
+    """A bonus per follow-up of the named kind done within the bonus's dates."""
+    p = rule.params
+    first = max(first, date.fromisoformat(p["starts"]))
+    after = min(after, date.fromisoformat(p["ends"]) + timedelta(days=1))
+    if first >= after:
+        return
+    done = FollowUp.objects.filter(
+        assignee_id__in=reps,
+        status=FollowUpStatus.DONE,
+        kind=p["help_kind"],
+        completed_at__gte=window.at(first),
+        completed_at__lt=window.at(after),
+    )
+    yield from _per_followup(rule, done, detail, "Bonus: {kind} for {name}")
+
+
+def _per_followup(rule: CommissionRule, done, detail: bool, wording: str):
+    amount = cents(Decimal(rule.params["amount"]))
+    if not detail:
+        for row in done.values("assignee_id").annotate(n=Count("pk")).order_by():
+            yield row["assignee_id"], _sum_line(rule, amount, row["n"])
+        return
+    labels = dict(HelpKind.choices)
+    rows = done.values(
+        "pk", "assignee_id", "kind", "due_at", "completed_at", "prospect__first_name",
+        "prospect__last_name",
+    ).order_by("assignee_id", "completed_at", "pk")  # fmt: skip
+    for row in rows:
+        name = f"{row['prospect__first_name']} {row['prospect__last_name']}".strip()
+        kind = labels.get(row["kind"], row["kind"]).lower()
+        yield row["assignee_id"], Line(
+            rule.pk, rule.kind, wording.format(kind=kind, name=name), amount, "followup",
+            row["pk"],
+            {"prospect": name, "kind": row["kind"], "due_at": row["due_at"].isoformat(),
+             "completed_at": row["completed_at"].isoformat(), "rate": str(amount),
+             "version": rule.version.number},
+        )  # fmt: skip
+
+
+def _sourced(rule: CommissionRule, window: Window, first, after, reps, detail: bool):
+    """One line per opportunity opened from a conversation or an engagement."""
+    amount = cents(Decimal(rule.params["amount"]))
+    opened = Opportunity.objects.filter(
+        Q(source_conversation__isnull=False) | Q(source_engagement__isnull=False),
+        owner_id__in=reps,
+        opened_on__gte=first,
+        opened_on__lt=after,
+    )
+    if not detail:
+        for row in opened.values("owner_id").annotate(n=Count("pk")).order_by():
+            yield row["owner_id"], _sum_line(rule, amount, row["n"])
+        return
+    rows = opened.values(
+        "pk", "owner_id", "name", "opened_on", "source_conversation_id", "source_engagement_id"
+    ).order_by("owner_id", "opened_on", "pk")
+    for row in rows:
+        source = "a conversation" if row["source_conversation_id"] else "an engagement"
+        yield row["owner_id"], Line(
+            rule.pk, rule.kind, f"Opportunity from {source}: {row['name']}", amount,
+            "opportunity", row["pk"],
+            {"name": row["name"], "opened_on": row["opened_on"].isoformat(),
+             "conversation": row["source_conversation_id"],
+             "engagement": row["source_engagement_id"], "rate": str(amount),
+             "version": rule.version.number},
+        )  # fmt: skip
+
+
+def _sum_line(rule: CommissionRule, amount: Decimal, count: int) -> Line:
+    return Line(rule.pk, rule.kind, f"{rule.name}: {count} × {amount}", cents(amount * count),
+                snapshot={"count": count})  # fmt: skip
+
+
+RECORD_RULES = {
+    RuleKind.PER_CONVERSATION: _conversations,
+    RuleKind.PER_FOLLOWUP: _followups,
+    RuleKind.PER_SOURCED_OPPORTUNITY: _sourced,
+    RuleKind.SPIF: _spif,
+}
+
+
+def _won_percent(window: Window, parts, reps, results, detail: bool, keep_won: dict) -> None:
+    """A percentage of each won amount, flat or in marginal tiers of attainment: the
+    period's won amounts are added up in the order they closed, and each amount is paid at
+    the rate of the band(s) it falls into, split where it crosses one."""
+    rules_in = [(v, f, a, [r for r in v.rules.all() if r.kind == RuleKind.WON_PERCENT])
+                for v, f, a in parts]  # fmt: skip
+    if not any(rules for *_, rules in rules_in):
+        return
+    won = list(
+        Opportunity.objects.filter(
+            owner_id__in=reps, status=Opportunity.Status.WON,
+            closed_on__gte=window.start, closed_on__lt=window.end,
+        ).values_list("pk", "owner_id", "name", "amount", "closed_on")
+    )  # fmt: skip
+    won += [(pk, o["owner"], o["name"], Decimal(o["amount"]), date.fromisoformat(o["closed_on"]))
+            for pk, o in keep_won.items() if o["owner"] in results]  # fmt: skip
+    won.sort(key=lambda o: (o[1], o[4], o[0]))
+    before: dict[int, Decimal] = defaultdict(Decimal)
+    totals: dict[tuple[int, int], tuple[Decimal, int]] = {}
+    for pk, rep, name, amount, closed_on in won:
+        rules = next((rules for _, f, a, rules in rules_in if f <= closed_on < a), [])
+        for rule in rules:
+            pays, pieces = _won_pays(rule.params, before[rep], amount)
+            if detail:
+                results[rep].lines.append(Line(
+                    rule.pk, rule.kind, f"Won: {name}", cents(pays), "opportunity", pk,
+                    {"name": name, "amount": str(amount), "closed_on": closed_on.isoformat(),
+                     "won_before": str(before[rep]), "pieces": pieces,
+                     "version": rule.version.number},
+                ))  # fmt: skip
+            else:
+                got, n = totals.get((rep, rule.pk), (ZERO, 0))
+                totals[(rep, rule.pk)] = (got + cents(pays), n + 1)
+        before[rep] += amount
+    for (rep, _), (got, n) in totals.items():
+        results[rep].lines.append(Line(None, RuleKind.WON_PERCENT, f"Won: {n}", got))
+
+
+def _won_pays(params: dict, before: Decimal, amount: Decimal) -> tuple[Decimal, list[dict]]:
+    """What ``amount`` pays when ``before`` was won earlier in the period; and how."""
+    if not params.get("tiers"):
+        rate = Decimal(params["rate"])
+        return amount * rate / HUNDRED, [{"amount": str(amount), "rate": str(rate)}]
+    quota = Decimal(params["quota"])
+    pays, pieces, low = Decimal("0"), [], Decimal("0")
+    start, end = before, before + amount
+    for tier in params["tiers"]:
+        high = quota * Decimal(tier["up_to"]) / HUNDRED if tier["up_to"] else None
+        part_from = max(start, low)
+        part_to = end if high is None else min(end, high)
+        if part_to > part_from:
+            rate = Decimal(tier["rate"])
+            piece = part_to - part_from
+            pays += piece * rate / HUNDRED
+            pieces.append({"amount": str(piece), "rate": str(rate),
+                           "band": f"{tier['up_to'] or '∞'}% of quota"})  # fmt: skip
+        if high is not None:
+            low = high
+    return pays, pieces
+
+
+# --- Rules on a statement's total --------------------------------------------------------
+
+
+def _cap(rule: CommissionRule, window: Window, results: dict[int, Result]) -> None:
+    cap = Decimal(rule.params["amount"])
+    for result in results.values():
+        paid = result.rules_total
+        if paid > cap:
+            result.lines.append(Line(
+                rule.pk, rule.kind, f"Capped at {display(cap, window.plan.currency)}",
+                cents(cap - paid), snapshot={"rules_paid": str(paid), "cap": str(cap)},
+            ))  # fmt: skip
+
+
+def _floor(rule: CommissionRule, window: Window, results: dict[int, Result]) -> None:
+    p = rule.params
+    if p.get("amount"):
+        floors = {rep: Decimal(p["amount"]) for rep in results}
+        basis = "the guaranteed floor"
+    else:
+        floors = baseline_averages(
+            list(results), date.fromisoformat(p["baseline_from"]),
+            date.fromisoformat(p["baseline_to"]),
+        )  # fmt: skip
+        basis = f"your average from {p['baseline_from']} to {p['baseline_to']}"
+    for rep, result in results.items():
+        floor = floors.get(rep)
+        paid = result.total
+        if floor is not None and paid < floor:
+            result.lines.append(Line(
+                rule.pk, rule.kind,
+                f"Topped up to {display(floor, window.plan.currency)}, {basis}",
+                cents(floor - paid), snapshot={"paid": str(paid), "floor": str(floor)},
+            ))  # fmt: skip
+
+
+def baseline_averages(reps: list[int], first: date, last: date) -> dict[int, Decimal]:
+    """Each rep's average settled statement over the periods starting in [first, last]."""
+    rows = (
+        Statement.objects.filter(
+            rep_id__in=reps, status__in=SETTLED, period_start__gte=first, period_start__lte=last
+        )
+        .values("rep_id")
+        .annotate(n=Count("pk"))
+        .values_list("rep_id", "n")
+    )
+    counts = dict(rows)
+    sums: dict[int, Decimal] = defaultdict(Decimal)
+    for rep, total in Statement.objects.filter(
+        rep_id__in=reps, status__in=SETTLED, period_start__gte=first, period_start__lte=last
+    ).values_list("rep_id", "total"):
+        sums[rep] += total
+    return {rep: cents(sums[rep] / n) for rep, n in counts.items() if n}
+
+
+def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Result]) -> None:
+    """Within its window, the higher of this plan and the previous one on the same results,
+    said in words on the statement."""
+    if window.start > date.fromisoformat(rule.params["until"]):
+        return
+    previous = CommissionPlan.objects.filter(pk=rule.params["previous_plan"]).first()
+    if previous is None:
+        return
+    before = compute(
+        previous, window.start, list(results), end=window.end, whole=True, detail=False,
+        hold_harmless=False,
+    )  # fmt: skip
+    currency, new_name = window.plan.currency, window.plan.name
+    for rep, result in results.items():
+        old, new = before[rep].total, result.total
+        if old > new:
+            text = (
+                f"Paid under your previous plan: {display(old, currency)} > "
+                f"{display(new, currency)} under {new_name}"
+            )
+        else:
+            text = (
+                f"{new_name} pays you more: {display(new, currency)} ≥ "
+                f"{display(old, currency)} under {previous.name}"
+            )
+        result.lines.append(Line(
+            rule.pk, rule.kind, text, cents(max(old - new, ZERO)),
+            snapshot={"previous_plan": previous.name, "previous": str(old), "new": str(new)},
+        ))  # fmt: skip
+
+
+# --- Setting earlier periods right -------------------------------------------------------
+
+
+def corrections(plan: CommissionPlan, start: date, reps: list[int], *, clawback_days: int | None):
+    """Lines for the open period starting ``start`` that set settled periods right.
+
+    For each settled (approved or locked) statement of these reps in the year before: what
+    its lines would pay now, on today's records, minus what was paid for them (its own lines
+    and the corrections settled since). A won opportunity reversed within the plan's
+    clawback days of closing is taken back; reversed later, or with no clawback rule, it
+    stays paid. Accepted disputes paid in this period come too.
+    """
+    found: dict[int, list[Line]] = defaultdict(list)
+    settled = list(
+        Statement.objects.filter(
+            rep_id__in=reps, status__in=SETTLED, period_start__lt=start,
+            period_start__gte=start - timedelta(days=366),
+        ).select_related("plan").prefetch_related("lines", "exclusions")
+    )  # fmt: skip
+    paid_later = _settled_corrections([s.rep_id for s in settled], start)
+    groups: dict[tuple[int, date], list[Statement]] = defaultdict(list)
+    for statement in settled:
+        groups[(statement.plan_id, statement.period_start)].append(statement)
+    for (_, period_start), statements in sorted(groups.items(), key=lambda g: g[0][1]):
+        keep_won = _kept_wins(statements, clawback_days, plan.timezone)
+        now = compute(
+            statements[0].plan, period_start, [s.rep_id for s in statements],
+            end=statements[0].period_end,
+            excluded={(s.rep_id, e.key): e.reason for s in statements for e in s.exclusions.all()},
+            keep_won=keep_won,
+        )  # fmt: skip
+        for statement in statements:
+            was = {line.key: line for line in statement.lines.all() if line.corrects_period is None}
+            paid = {key: (ZERO if ln.excluded else ln.amount) for key, ln in was.items()}
+            for key, amount in paid_later.get((statement.rep_id, period_start), {}).items():
+                paid[key] = paid.get(key, ZERO) + amount
+            expected = {ln.key: ln for ln in now[statement.rep_id].lines}
+            for key in sorted(set(paid) | set(expected)):
+                now_line = expected.get(key)
+                should = ZERO if now_line is None or now_line.excluded else now_line.amount
+                diff = should - paid.get(key, ZERO)
+                if diff:
+                    found[statement.rep_id].append(
+                        _correction(key, diff, statement, now_line or was.get(key), keep_won)
+                    )
+    disputes = Dispute.objects.filter(
+        statement__rep_id__in=reps, status=DisputeStatus.ACCEPTED, paid_in_period=start
+    ).select_related("statement")
+    for dispute in disputes:
+        found[dispute.statement.rep_id].append(Line(
+            None, LineKind.DISPUTE, f"Dispute accepted: {dispute.line_description}",
+            dispute.adjustment, "dispute", dispute.pk,
+            {"answer": dispute.answer, "period": dispute.statement.period_start.isoformat()},
+        ))  # fmt: skip
+    return found
+
+
+def _settled_corrections(reps: list[int], before: date) -> dict:
+    """Corrections already settled, by (rep, corrected period) and the key they correct."""
+    from commissions.models import StatementLine
+
+    paid: dict = defaultdict(lambda: defaultdict(Decimal))
+    rows = StatementLine.objects.filter(
+        statement__rep_id__in=reps, statement__status__in=SETTLED,
+        statement__period_start__lt=before, corrects_period__isnull=False, excluded=False,
+    ).values_list("statement__rep_id", "corrects_period", "snapshot", "amount")  # fmt: skip
+    for rep, period, snapshot, amount in rows:
+        paid[(rep, period)][snapshot["corrects"]] += amount
+    return paid
+
+
+def _kept_wins(statements: list[Statement], clawback_days: int | None, tz_name: str) -> dict:
+    """Wins paid on these statements that are won no more, but stay paid: reversed after the
+    clawback window, or with no clawback at all."""
+    paid = {
+        line.source_id: (statement.rep_id, line.snapshot)
+        for statement in statements
+        for line in statement.lines.all()
+        if line.kind == RuleKind.WON_PERCENT and line.source_type == "opportunity"
+    }
+    if not paid:
+        return {}
+    tz = zoneinfo.ZoneInfo(tz_name)
+    kept = {}
+    reversed_ = Opportunity.objects.filter(pk__in=paid).exclude(status=Opportunity.Status.WON)
+    for pk, changed in reversed_.values_list("pk", "status_changed_at"):
+        rep, snap = paid[pk]
+        closed = date.fromisoformat(snap["closed_on"])
+        when = changed.astimezone(tz).date() if changed else None
+        clawed = clawback_days is not None and when and (when - closed).days <= clawback_days
+        if not clawed:
+            kept[pk] = {"owner": rep, "name": snap["name"], "amount": snap["amount"],
+                        "closed_on": snap["closed_on"]}  # fmt: skip
+    return kept
+
+
+def _correction(key: str, diff: Decimal, statement: Statement, line, keep_won) -> Line:
+    period = periods.label(statement.plan.period, statement.period_start)
+    about = line.description if line is not None else "a line"
+    source_type = line.source_type if line is not None else ""
+    source_id = line.source_id if line is not None else None
+    reversed_ = (
+        line is not None and line.kind == RuleKind.WON_PERCENT and line.source_id not in keep_won
+        and diff < 0 and not Opportunity.objects.filter(pk=line.source_id, status="won").exists()
+    )  # fmt: skip
+    text = f"Clawback ({period}): {about}, reversed" if reversed_ else f"{period}: {about}"
+    return Line(
+        line.rule_id if line is not None else None, LineKind.LATE_CHANGE, text, diff,
+        source_type, source_id, {"corrects": key, "statement": statement.pk},
+        corrects_period=statement.period_start,
+    )  # fmt: skip

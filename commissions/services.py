@@ -1,0 +1,595 @@
+"""Plans, statements, disputes and payroll: every change goes through here, in a transaction,
+with its entry in the audit trail (who, when, before and after)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from commissions import engine, periods, rules
+from commissions.models import (
+    AuditEntry,
+    CommissionPlan,
+    CommissionRule,
+    Dispute,
+    DisputeStatus,
+    LineExclusion,
+    PayrollBatch,
+    PlanStatus,
+    PlanVersion,
+    RuleKind,
+    Statement,
+    StatementLine,
+    StatementRevision,
+    StatementStatus,
+)
+from commissions.money import ZERO, cents, decimal, display
+from empathy_crm.access import reps_of
+from empathy_crm.models import Notification
+from empathy_crm.notifications import notify
+from people.models import User
+
+log = logging.getLogger(__name__)
+
+
+# --- The audit trail ----------------------------------------------------------------------
+
+
+def audit(subject, action: str, actor: User | None, *, before=None, after=None, note: str = ""):
+    """Append who did what to ``subject`` (a plan, rule, statement or dispute), and when."""
+    AuditEntry.objects.create(
+        subject_type=subject._meta.model_name, subject_id=subject.pk, action=action,
+        actor=actor, before=before, after=after, note=note[:300],
+    )  # fmt: skip
+
+
+def plan_state(plan: CommissionPlan) -> dict:
+    return {
+        "name": plan.name, "period": plan.period, "currency": plan.currency,
+        "timezone": plan.timezone, "effective_from": str(plan.effective_from),
+        "effective_to": str(plan.effective_to or ""), "status": plan.status,
+        "reps": sorted(plan.reps.values_list("username", flat=True)),
+        "teams": sorted(plan.teams.values_list("name", flat=True)),
+    }  # fmt: skip
+
+
+def rules_state(version: PlanVersion) -> list[dict]:
+    return [
+        {"kind": r.kind, "name": r.name, "params": r.params, "order": r.order}
+        for r in version.rules.order_by("order", "pk")
+    ]
+
+
+# --- Plans and their versions -------------------------------------------------------------
+
+
+def members(plan: CommissionPlan) -> list[int]:
+    """The reps a plan pays: those named, and the active reps of the teams named."""
+    named = set(plan.reps.filter(is_active=True).values_list("pk", flat=True))
+    teams = reps_of(User.objects.filter(is_active=True, team__in=plan.teams.all()))
+    return sorted(named | set(teams.values_list("pk", flat=True)))
+
+
+def plan_create(*, by: User, name: str, period: str, currency: str, timezone_name: str,
+                effective_from: date, effective_to: date | None = None, reps=(), teams=(),
+                rules_in: list[tuple[str, str, dict]] = ()) -> CommissionPlan:  # fmt: skip
+    """A draft plan with its first version and rules ((kind, name, params) each)."""
+    checked = _checked_rules(rules_in)
+    with transaction.atomic(durable=True):
+        plan = CommissionPlan(
+            name=name.strip(), period=period, currency=currency.upper(), timezone=timezone_name,
+            effective_from=effective_from, effective_to=effective_to, created_by=by,
+        )  # fmt: skip
+        plan.full_clean()
+        plan.save()
+        plan.reps.set(reps)
+        plan.teams.set(teams)
+        version = PlanVersion.objects.create(
+            plan=plan, number=1, effective_from=effective_from, created_by=by, note="First version"
+        )
+        _rules_write(version, checked)
+        audit(plan, "created", by, after={**plan_state(plan), "rules": rules_state(version)})
+    return plan
+
+
+def _checked_rules(rules_in) -> list[tuple[str, str, dict]]:
+    checked = []
+    for n, (kind, name, params) in enumerate(rules_in, start=1):
+        try:
+            checked.append((kind, (name or RuleKind(kind).label).strip(),
+                            rules.clean_params(kind, params)))  # fmt: skip
+        except ValidationError as exc:
+            messages = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())
+            raise ValidationError(f"Rule {n} ({RuleKind(kind).label}): {messages}") from None
+    rules.check_version([(kind, params) for kind, _, params in checked])
+    return checked
+
+
+def _rules_write(version: PlanVersion, checked) -> None:
+    CommissionRule.objects.bulk_create(
+        CommissionRule(version=version, kind=kind, name=name, params=params, order=n)
+        for n, (kind, name, params) in enumerate(checked, start=1)
+    )
+
+
+def version_has_paid(version: PlanVersion) -> bool:
+    """A version whose rules paid a line on an approved or locked statement is history."""
+    return StatementLine.objects.filter(
+        rule__version=version, statement__status__in=engine.SETTLED
+    ).exists()
+
+
+def rules_replace(*, version: PlanVersion, rules_in, by: User) -> PlanVersion:
+    """Change the rules of a version that has paid nothing settled yet (a draft plan's, or a
+    live plan's latest before its first approval). Otherwise: ``version_add``."""
+    checked = _checked_rules(rules_in)
+    with transaction.atomic(durable=True):
+        locked = PlanVersion.objects.select_for_update().get(pk=version.pk)
+        if version_has_paid(locked):
+            raise ValidationError(
+                f"Version {locked.number} has paid approved or locked statements, so its rules "
+                "stay as they were: add a new version from a date instead."
+            )
+        before = rules_state(locked)
+        StatementLine.objects.filter(rule__version=locked).update(rule=None)  # drafts only
+        locked.rules.all().delete()
+        _rules_write(locked, checked)
+        audit(locked.plan, f"rules of version {locked.number} changed", by,
+              before={"rules": before}, after={"rules": rules_state(locked)})  # fmt: skip
+    return locked
+
+
+def version_add(*, plan: CommissionPlan, effective_from: date, rules_in, note: str, by: User):
+    """Editing a live plan: a new version of its rules from a date on; statements say which
+    version paid each line."""
+    checked = _checked_rules(rules_in)
+    with transaction.atomic(durable=True):
+        plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
+        latest = plan.versions.order_by("-effective_from").first()
+        if latest and effective_from <= latest.effective_from:
+            raise ValidationError(
+                f"A new version starts after the last one ({latest.effective_from:%Y-%m-%d})."
+            )
+        if effective_from < plan.effective_from:
+            raise ValidationError("A version can't start before its plan.")
+        settled = Statement.objects.filter(
+            plan=plan, status__in=engine.SETTLED, period_end__gt=effective_from
+        )
+        if settled.exists():
+            raise ValidationError(
+                "Statements from that date are approved or locked already: start the new "
+                "version after them."
+            )
+        number = (plan.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = PlanVersion.objects.create(
+            plan=plan, number=number, effective_from=effective_from, note=note.strip()[:300],
+            created_by=by,
+        )  # fmt: skip
+        _rules_write(version, checked)
+        audit(plan, f"version {number} added", by,
+              after={"effective_from": str(effective_from), "rules": rules_state(version)},
+              note=note)  # fmt: skip
+    return version
+
+
+def plan_go_live(*, plan: CommissionPlan, by: User) -> None:
+    """A draft plan starts paying; refused if one of its reps is paid by another live plan
+    for some of the same days."""
+    with transaction.atomic(durable=True):
+        plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status != PlanStatus.DRAFT:
+            raise ValidationError("Only a draft plan can go live.")
+        clash = overlapping_rep(plan)
+        if clash:
+            raise ValidationError(clash)
+        plan.status = PlanStatus.LIVE
+        plan.save(update_fields=["status"])
+        audit(plan, "went live", by, before={"status": "draft"}, after={"status": "live"})
+
+
+def overlapping_rep(plan: CommissionPlan) -> str:
+    """Why ``plan`` can't go live (a rep two plans would pay for the same days), or ""."""
+    mine = set(members(plan))
+    for other in CommissionPlan.objects.filter(status=PlanStatus.LIVE).exclude(pk=plan.pk):
+        if _overlap(plan, other):
+            both = mine & set(members(other))
+            if both:
+                name = User.objects.filter(pk__in=both).order_by("username").first()
+                return (
+                    f"{name} is paid by “{other}” for some of the same days: end that plan "
+                    "first, or take them out of one of the two."
+                )
+    return ""
+
+
+def _overlap(one: CommissionPlan, other: CommissionPlan) -> bool:
+    """Whether the two plans pay for some of the same days."""
+    one_ends = one.effective_to or date.max
+    other_ends = other.effective_to or date.max
+    return one.effective_from <= other_ends and other.effective_from <= one_ends
+
+
+def plan_retire(*, plan: CommissionPlan, last_day: date, by: User) -> None:
+    with transaction.atomic(durable=True):
+        plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
+        before = plan_state(plan)
+        plan.effective_to = last_day
+        plan.full_clean()
+        plan.status = PlanStatus.RETIRED if last_day < timezone.localdate() else plan.status
+        plan.save(update_fields=["effective_to", "status"])
+        audit(plan, "end date set", by, before=before, after=plan_state(plan))
+
+
+# --- Statement runs -----------------------------------------------------------------------
+
+
+def clawback_days(plan: CommissionPlan, start: date) -> int | None:
+    """The clawback window of the version in force at the end of the period, if any."""
+    window = engine.Window(plan, start, periods.end_of(plan.period, start))
+    parts = engine.segments(window, engine.plan_versions(plan))
+    version = parts[-1][0] if parts else None
+    rule = (
+        next((r for r in version.rules.all() if r.kind == RuleKind.CLAWBACK), None)
+        if version
+        else None
+    )
+    return rule.params["days"] if rule else None
+
+
+def statements_run(*, plan: CommissionPlan, start: date, by: User | None = None) -> int:
+    """Compute (or recompute) the draft statements of ``plan`` for the period starting on
+    ``start``; approved and locked ones are left as they are. Deterministic and re-runnable:
+    the same records give the same lines. Returns how many statements were computed."""
+    start = periods.start_of(plan.period, start)
+    end = periods.end_of(plan.period, start)
+    reps = members(plan)
+    if not reps:
+        return 0
+    with transaction.atomic(durable=True):
+        existing = {
+            s.rep_id: s
+            for s in Statement.objects.select_for_update().filter(
+                rep_id__in=reps, period_start=start
+            )
+        }
+        elsewhere = [rep for rep, s in existing.items() if s.plan_id != plan.pk]
+        for rep in elsewhere:
+            log.warning("rep %s already has a statement for %s under another plan", rep, start)
+        open_reps = [
+            rep for rep in reps
+            if rep not in elsewhere and (rep not in existing or existing[rep].is_open)
+        ]  # fmt: skip
+        if not open_reps:
+            return 0
+        exclusions = {
+            (e.statement.rep_id, e.key): e.reason
+            for e in LineExclusion.objects.filter(statement__in=[existing[r] for r in open_reps
+                                                                 if r in existing])
+            .select_related("statement")
+        }  # fmt: skip
+        results = engine.compute(plan, start, open_reps, excluded=exclusions)
+        earliest_open = _reps_with_an_earlier_draft(open_reps, start)
+        fixes = engine.corrections(
+            plan, start, [r for r in open_reps if r not in earliest_open],
+            clawback_days=clawback_days(plan, start),
+        )  # fmt: skip
+        now = timezone.now()
+        new = [
+            Statement(plan=plan, rep_id=rep, period_start=start, period_end=end,
+                      currency=plan.currency)
+            for rep in open_reps if rep not in existing
+        ]  # fmt: skip
+        Statement.objects.bulk_create(new)
+        statements = {
+            **{s.rep_id: s for s in new},
+            **{r: existing[r] for r in open_reps if r in existing},
+        }
+        StatementLine.objects.filter(statement__in=list(statements.values())).delete()
+        lines = []
+        for rep in open_reps:
+            result = results[rep]
+            result.lines.extend(fixes.get(rep, []))
+            for position, line in enumerate(result.lines):
+                lines.append(StatementLine(
+                    statement=statements[rep], rule_id=line.rule_id, kind=line.kind,
+                    description=line.description[:300], source_type=line.source_type,
+                    source_id=line.source_id, amount=line.amount, snapshot=line.snapshot,
+                    corrects_period=line.corrects_period, excluded=line.excluded,
+                    exclusion_reason=line.exclusion_reason, position=position,
+                ))  # fmt: skip
+            statement = statements[rep]
+            statement.total, statement.computed_at = result.total, now
+        StatementLine.objects.bulk_create(lines, batch_size=2000)
+        Statement.objects.bulk_update(list(statements.values()), ["total", "computed_at"])
+    return len(open_reps)
+
+
+def _reps_with_an_earlier_draft(reps: list[int], start: date) -> set[int]:
+    """Corrections go to a rep's earliest open period, once."""
+    return set(
+        Statement.objects.filter(
+            rep_id__in=reps, status=StatementStatus.DRAFT, period_start__lt=start
+        ).values_list("rep_id", flat=True)
+    )
+
+
+def statement_approve(*, statement: Statement, by: User) -> None:
+    with transaction.atomic(durable=True):
+        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        if statement.status != StatementStatus.DRAFT:
+            raise ValidationError("Only a draft statement can be approved.")
+        if statement.rep_id == by.pk:
+            raise ValidationError("Nobody approves their own statement.")
+        statement.status, statement.approved_by, statement.approved_at = (
+            StatementStatus.APPROVED, by, timezone.now(),
+        )  # fmt: skip
+        statement.save(update_fields=["status", "approved_by", "approved_at"])
+        audit(statement, "approved", by, before={"status": "draft"},
+              after={"status": "approved", "total": str(statement.total)})  # fmt: skip
+        period = periods.label(statement.plan.period, statement.period_start)
+        notify(
+            user_id=statement.rep_id,
+            kind=Notification.Kind.STATEMENT_APPROVED,
+            message=f"Your statement for {period} is approved: "
+            f"{display(statement.total, statement.currency)}",
+            url=statement.get_absolute_url(),
+            key=f"statement:{statement.pk}:{statement.revision}",
+        )
+
+
+def statement_lock(*, statement: Statement, by: User) -> None:
+    """Approved -> locked: its figures are final; later changes to what it paid for become
+    adjustment lines in the next open period."""
+    with transaction.atomic(durable=True):
+        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        if statement.status != StatementStatus.APPROVED:
+            raise ValidationError("Approve the statement before you lock it.")
+        statement.status, statement.locked_by, statement.locked_at = (
+            StatementStatus.LOCKED, by, timezone.now(),
+        )  # fmt: skip
+        statement.save(update_fields=["status", "locked_by", "locked_at"])
+        audit(statement, "locked", by, before={"status": "approved"},
+              after={"status": "locked", "total": str(statement.total)})  # fmt: skip
+
+
+def statement_unlock(*, statement: Statement, reason: str, by: User) -> None:
+    """Back to draft, for a reason; what it said is kept as a revision."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the statement is unlocked."})
+    with transaction.atomic(durable=True):
+        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        if statement.status != StatementStatus.LOCKED:
+            raise ValidationError("Only a locked statement is unlocked.")
+        StatementRevision.objects.create(
+            statement=statement, revision=statement.revision, total=statement.total,
+            lines=[_line_state(line) for line in statement.lines.all()], reason=reason.strip(),
+            unlocked_by=by,
+        )  # fmt: skip
+        before = {"status": "locked", "revision": statement.revision, "total": str(statement.total)}
+        statement.status, statement.revision = StatementStatus.DRAFT, statement.revision + 1
+        statement.approved_by = statement.approved_at = None
+        statement.locked_by = statement.locked_at = None
+        statement.save(update_fields=["status", "revision", "approved_by", "approved_at",
+                                      "locked_by", "locked_at"])  # fmt: skip
+        audit(statement, "unlocked", by, before=before,
+              after={"status": "draft", "revision": statement.revision}, note=reason)  # fmt: skip
+
+
+def _line_state(line: StatementLine) -> dict:
+    return {"key": line.key, "description": line.description, "amount": str(line.amount),
+            "excluded": line.excluded, "snapshot": line.snapshot}  # fmt: skip
+
+
+def line_exclude(*, statement: Statement, key: str, reason: str, by: User) -> None:
+    """A manager takes a line out of a draft statement, with a reason (kept across runs)."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the line is left out."})
+    with transaction.atomic(durable=True):
+        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        if not statement.is_open:
+            raise ValidationError("Only a draft statement's lines can be left out.")
+        line = next((ln for ln in statement.lines.all() if ln.key == key), None)
+        if line is None:
+            raise ValidationError("That line is not on this statement.")
+        LineExclusion.objects.update_or_create(
+            statement=statement, key=key,
+            defaults={"reason": reason.strip()[:300], "excluded_by": by},
+        )  # fmt: skip
+        line.excluded, line.exclusion_reason = True, reason.strip()[:300]
+        line.save(update_fields=["excluded", "exclusion_reason"])
+        after = _line_state(line)
+        audit(statement, "line left out", by, before={"line": {**after, "excluded": False}},
+              after={"line": after}, note=reason)  # fmt: skip
+    statements_run(plan=statement.plan, start=statement.period_start, by=by)
+
+
+# --- Disputes -----------------------------------------------------------------------------
+
+
+def dispute_raise(*, statement: Statement, key: str, text: str, by: User) -> Dispute:
+    if not text.strip():
+        raise ValidationError({"text": "Say what is wrong with the line."})
+    if by.pk != statement.rep_id:
+        raise ValidationError("Only the rep raises a dispute about their statement.")
+    line = next((ln for ln in statement.lines.all() if ln.key == key), None)
+    if line is None:
+        raise ValidationError("That line is not on this statement.")
+    with transaction.atomic(durable=True):
+        dispute = Dispute.objects.create(
+            statement=statement, line_key=key, line_description=line.description,
+            line_amount=line.amount, text=text.strip(), raised_by=by,
+        )  # fmt: skip
+        audit(dispute, "raised", by, after={"line": line.description, "text": dispute.text})
+        manager = statement.rep.team.manager if statement.rep.team_id else None
+        if manager:
+            notify(user_id=manager.pk, kind=Notification.Kind.DISPUTE_RAISED,
+                   message=f"{by} disputes “{line.description}”", url=statement.get_absolute_url(),
+                   key=f"dispute:{dispute.pk}")  # fmt: skip
+    return dispute
+
+
+def dispute_answer(*, dispute: Dispute, accept: bool, answer: str, adjustment: Decimal | None,
+                   by: User) -> Dispute:  # fmt: skip
+    """The manager answers; an accepted dispute is paid as an adjustment line in the rep's
+    first open period (the statement it is about, if still open)."""
+    if not answer.strip():
+        raise ValidationError({"answer": "Answer the rep in a sentence."})
+    if accept and (adjustment is None or adjustment == 0):
+        raise ValidationError({"adjustment": "Say what the rep is paid (or gives back) for it."})
+    with transaction.atomic(durable=True):
+        dispute = Dispute.objects.select_for_update().select_related("statement").get(pk=dispute.pk)
+        if dispute.status != DisputeStatus.OPEN:
+            raise ValidationError("This dispute is answered already.")
+        statement = dispute.statement
+        dispute.status = DisputeStatus.ACCEPTED if accept else DisputeStatus.REJECTED
+        dispute.answer, dispute.answered_by, dispute.answered_at = (
+            answer.strip(),
+            by,
+            timezone.now(),
+        )
+        if accept:
+            dispute.adjustment = cents(adjustment)
+            dispute.paid_in_period = first_open_period(statement)
+        dispute.save()
+        audit(dispute, dispute.status, by, before={"status": "open"},
+              after={"status": dispute.status, "answer": dispute.answer,
+                     "adjustment": str(dispute.adjustment or ""),
+                     "paid_in": str(dispute.paid_in_period or "")})  # fmt: skip
+        notify(user_id=statement.rep_id, kind=Notification.Kind.DISPUTE_ANSWERED,
+               message=f"Your dispute about “{dispute.line_description}” is {dispute.status}",
+               url=statement.get_absolute_url(), key=f"dispute:{dispute.pk}:answer")  # fmt: skip
+    if accept:
+        paying = Statement.objects.filter(
+            rep=statement.rep, period_start=dispute.paid_in_period
+        ).first()
+        if paying is not None and paying.is_open:
+            statements_run(plan=paying.plan, start=paying.period_start, by=by)
+    return dispute
+
+
+def first_open_period(statement: Statement) -> date:
+    """The rep's first draft period from ``statement``'s on, or the period after their last."""
+    draft = (
+        Statement.objects.filter(
+            rep_id=statement.rep_id, status=StatementStatus.DRAFT,
+            period_start__gte=statement.period_start,
+        ).order_by("period_start").first()
+    )  # fmt: skip
+    if draft:
+        return draft.period_start
+    last = Statement.objects.filter(rep_id=statement.rep_id).order_by("-period_start").first()
+    return periods.end_of(last.plan.period, last.period_start)
+
+
+# --- Payroll ------------------------------------------------------------------------------
+
+
+def payroll_export(*, start: date, by: User) -> PayrollBatch:
+    """The locked statements of the period not paid yet, as one batch; exporting the same
+    period again with nothing new gives the very same batch (so nothing is paid twice). A
+    statement relocked at a new revision is paid the difference."""
+    with transaction.atomic(durable=True):
+        locked = list(
+            Statement.objects.select_for_update()
+            .filter(period_start=start, status=StatementStatus.LOCKED)
+            .select_related("rep").order_by("rep__username", "pk")
+        )  # fmt: skip
+        paid: dict[int, Decimal] = defaultdict(Decimal)
+        exported: set[tuple[int, int]] = set()
+        batches = list(PayrollBatch.objects.filter(period_start=start).order_by("created_at", "pk"))
+        for batch in batches:
+            for row in batch.rows:
+                paid[row["statement"]] += Decimal(row["amount"])
+                exported.add((row["statement"], row["revision"]))
+        rows = [
+            {"statement": s.pk, "revision": s.revision, "rep": s.rep.username,
+             "email": s.rep.email, "name": s.rep.get_full_name() or s.rep.username,
+             "period": str(s.period_start), "currency": s.currency,
+             "amount": str(s.total - paid[s.pk])}
+            for s in locked if (s.pk, s.revision) not in exported
+        ]  # fmt: skip
+        if not rows:
+            if batches:
+                return batches[-1]
+            raise ValidationError("No locked statement for that period yet.")
+        digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:12]
+        batch = PayrollBatch.objects.create(
+            period_start=start, batch_id=f"PAY-{start:%Y%m}-{digest}", rows=rows,
+            total=sum((Decimal(r["amount"]) for r in rows), ZERO), created_by=by,
+        )  # fmt: skip
+    return batch
+
+
+# --- What-if ------------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    rep: User
+    old: Decimal
+    new: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.new - self.old
+
+
+def what_if(*, draft: CommissionPlan, first: date, last: date) -> list[Comparison]:
+    """Each of the draft plan's reps: what their current plans paid (or would pay) over the
+    periods from ``first`` to ``last`` (at most twelve months), against what the draft
+    would pay on the same records. Nothing is written."""
+    if (last.year - first.year) * 12 + last.month - first.month >= 12:
+        raise ValidationError("Compare twelve months at most.")
+    reps = members(draft)
+    versions = engine.plan_versions(draft)
+    old: dict[int, Decimal] = defaultdict(Decimal)
+    new: dict[int, Decimal] = defaultdict(Decimal)
+    starts = periods.between(draft.period, first, last)
+    for start in starts:
+        end = periods.end_of(draft.period, start)
+        results = engine.compute(draft, start, reps, end=end, versions=versions, detail=False,
+                                 whole=True)  # fmt: skip
+        for rep, result in results.items():
+            new[rep] += result.total
+        for plan, plan_reps in _current_plans(reps, start, end).items():
+            results = engine.compute(plan, start, plan_reps, end=end, detail=False)
+            for rep, result in results.items():
+                old[rep] += result.total
+    people = User.objects.in_bulk(reps)
+    return sorted(
+        (Comparison(people[rep], old[rep], new[rep]) for rep in reps),
+        key=lambda c: (c.difference, c.rep.username),
+    )
+
+
+def _current_plans(reps: list[int], start: date, end: date) -> dict[CommissionPlan, list[int]]:
+    """Which live or retired plan paid each rep during the period (none: they earned 0)."""
+    found: dict[CommissionPlan, list[int]] = defaultdict(list)
+    left = set(reps)
+    plans = CommissionPlan.objects.filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=start),
+        status__in=[PlanStatus.LIVE, PlanStatus.RETIRED], effective_from__lt=end,
+    ).order_by("-effective_from")  # fmt: skip
+    for plan in plans:
+        mine = [rep for rep in members(plan) if rep in left]
+        if mine:
+            found[plan] = mine
+            left -= set(mine)
+    return found
+
+
+def parse_amount(raw: str, field_name: str) -> Decimal:
+    try:
+        return decimal(raw, field=field_name)
+    except ValueError as exc:
+        raise ValidationError({field_name: str(exc)}) from None
