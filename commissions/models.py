@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.timezone import now
 
-from empathy_crm.access import ScopedQuerySet
+from empathy_crm.access import PersonalQuerySet
 from people.models import validate_timezone
 
 
@@ -131,13 +131,49 @@ class CommissionRule(models.Model):
         return self.name
 
 
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class StatementRun(models.Model):
+    """Someone asked for a plan's statements of a period to be computed. The row is the
+    request, so a lost Celery message only delays it: the minute sweep sends it again, and a
+    worker claims it under a lease, so two workers never compute it at once."""
+
+    plan = models.ForeignKey(CommissionPlan, on_delete=models.CASCADE, related_name="runs")
+    period_start = models.DateField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    statements = models.PositiveIntegerField(default=0, help_text="How many were computed.")
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["status", "requested_at"], name="run_waiting")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.period_start:%Y-%m-%d} · {self.get_status_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
 class StatementStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     APPROVED = "approved", "Approved"
     LOCKED = "locked", "Locked"
 
 
-class StatementQuerySet(ScopedQuerySet):
+class StatementQuerySet(PersonalQuerySet):
     owner_field = "rep"
 
 
@@ -272,7 +308,7 @@ class DisputeStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class DisputeQuerySet(ScopedQuerySet):
+class DisputeQuerySet(PersonalQuerySet):
     owner_field = "statement__rep"
 
 

@@ -22,6 +22,17 @@ def statements_run(plan_id: int, start: str) -> None:
         services.statements_run(plan=plan, start=date.fromisoformat(start))
 
 
+@shared_task(name=services.RUN_MESSAGE, ignore_result=True, **RETRY)
+def statement_run(run_id: int) -> None:
+    """A run someone asked for (``services.statements_run_request``), claimed under a lease."""
+    services.statement_run_execute(run_id=run_id)
+
+
+@shared_task(name="commissions.statement_runs_resend", ignore_result=True, **RETRY)
+def statement_runs_resend() -> None:
+    services.statement_runs_resend()
+
+
 @shared_task(name="commissions.statements_refresh", ignore_result=True, **RETRY)
 def statements_refresh() -> None:
     """Every night: the live plans' draft statements of this period and the last one, so

@@ -65,6 +65,16 @@ class ScopedQuerySet(models.QuerySet):
         return self.visible_to(user)
 
 
+class PersonalQuerySet(ScopedQuerySet):
+    """Rows that are one person's own business (a rep's pay): a rep sees only their own, a
+    manager their team's, an admin everyone's."""
+
+    def visible_to(self, user) -> ScopedQuerySet:
+        if edits_only_own(user):
+            return self.filter(**{self.owner_field: user})
+        return super().visible_to(user)
+
+
 def sees_everyone(user) -> bool:
     """Admins see (and may edit) every team's records."""
     return getattr(user, "role", None) is Role.ADMIN

@@ -13,6 +13,7 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -320,7 +321,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digests": {"task": "concierge.digests_send", "schedule": 60.0 * 15},
     "recount-personas": {"task": "empathy_maps.personas_recount", "schedule": 60.0 * 15},
     # Draft commission statements of this period and the last, recomputed every night.
-    "refresh-statements": {"task": "commissions.statements_refresh", "schedule": 60.0 * 60 * 24},
+    "refresh-statements": {
+        "task": "commissions.statements_refresh",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "resend-statement-runs": {"task": "commissions.statement_runs_resend", "schedule": 60.0},
 }
 
 # --- Concierge follow-ups ----------------------------------------------------------------
