@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from commissions.models import CommissionPlan, RuleKind
-from commissions.money import decimal
+from commissions.money import decimal, display
 from prospects.models import HelpKind
 
 #: Rules that pay for records, line by line; the others act on a statement's total.
@@ -67,7 +67,12 @@ def _rate(value, name: str, errors: dict) -> str | None:
     if not Decimal("0") <= number <= Decimal("100"):
         errors[name] = "A rate is between 0 and 100 percent."
         return None
-    return str(number.normalize()) if number else "0"
+    return plain(number)
+
+
+def plain(number: Decimal) -> str:
+    """A rate or bound as people write it: "100", "2.5" (never "1E+2")."""
+    return format(number.normalize(), "f") if number else "0"
 
 
 def _date(raw: dict, name: str, errors: dict) -> str | None:
@@ -157,7 +162,7 @@ def _won_percent(raw: dict, errors: dict) -> dict:
                 f"({last}% of quota)."
             )
         last = bound
-        clean.append({"up_to": str(bound.normalize()), "rate": rate})
+        clean.append({"up_to": plain(bound), "rate": rate})
     if clean and clean[-1]["up_to"] is not None:
         errors["tiers"] = "The last tier must have no upper end, so every amount is paid."
     return {"quota": quota, "tiers": clean}
@@ -178,14 +183,20 @@ def check_version(rules: list[tuple[str, dict]]) -> None:
         )
 
 
-def describe(kind: str, params: dict) -> str:
-    """The rule in a sentence, for the plan page and the audit trail."""
+def describe(kind: str, params: dict, currency: str = "") -> str:
+    """The rule in a sentence, for the plan page, statements and the audit trail."""
+
+    def money(value) -> str:
+        return display(Decimal(value), currency) if currency else str(value)
+
     if kind == RuleKind.PER_CONVERSATION:
-        return f"{params['amount']} per helpful conversation (one a prospect a day)"
+        return f"{money(params['amount'])} per helpful conversation (one a prospect a day)"
     if kind == RuleKind.PER_FOLLOWUP:
-        return f"{params['amount']} per follow-up done on time, with the receiver's-eye answer"
+        return (
+            f"{money(params['amount'])} per follow-up done on time, with the receiver's-eye answer"
+        )
     if kind == RuleKind.PER_SOURCED_OPPORTUNITY:
-        return f"{params['amount']} per opportunity that came out of helping"
+        return f"{money(params['amount'])} per opportunity that came out of helping"
     if kind == RuleKind.WON_PERCENT:
         if params.get("tiers"):
             bands = ", ".join(
@@ -194,22 +205,22 @@ def describe(kind: str, params: dict) -> str:
                 else f"{t['rate']}% above"
                 for t in params["tiers"]
             )
-            return f"Of won amounts, quota {params['quota']}: {bands}"
+            return f"Of won amounts, quota {money(params['quota'])}: {bands}"
         return f"{params['rate']}% of won amounts"
     if kind == RuleKind.SPIF:
         return (
-            f"{params['amount']} per “{HelpKind(params['help_kind']).label}” done "
+            f"{money(params['amount'])} per “{HelpKind(params['help_kind']).label}” done "
             f"from {params['starts']} to {params['ends']}"
         )
     if kind == RuleKind.FLOOR:
         if params.get("amount"):
-            return f"Nobody is paid less than {params['amount']} a period"
+            return f"Nobody is paid less than {money(params['amount'])} a period"
         return (
             f"Nobody is paid less than their average from {params['baseline_from']} "
             f"to {params['baseline_to']}"
         )
     if kind == RuleKind.CAP:
-        return f"At most {params['amount']} a period from the rules"
+        return f"At most {money(params['amount'])} a period from the rules"
     if kind == RuleKind.HOLD_HARMLESS:
         return (
             f"Until {params['until']}, the higher of this plan and "

@@ -8,13 +8,15 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from commissions import engine, periods, rules
 from commissions.models import (
@@ -28,9 +30,11 @@ from commissions.models import (
     PlanStatus,
     PlanVersion,
     RuleKind,
+    RunStatus,
     Statement,
     StatementLine,
     StatementRevision,
+    StatementRun,
     StatementStatus,
 )
 from commissions.money import ZERO, cents, decimal, display
@@ -132,21 +136,117 @@ def version_has_paid(version: PlanVersion) -> bool:
 def rules_replace(*, version: PlanVersion, rules_in, by: User) -> PlanVersion:
     """Change the rules of a version that has paid nothing settled yet (a draft plan's, or a
     live plan's latest before its first approval). Otherwise: ``version_add``."""
-    checked = _checked_rules(rules_in)
+    return rules_edit(version=version, change=lambda current: list(rules_in), by=by)
+
+
+def rules_edit(*, version: PlanVersion, change, by: User) -> PlanVersion:
+    """``change`` takes the version's rules as they are now ([(kind, name, params)], read
+    under the version's lock, so two admins editing at once never lose an edit) and returns
+    them as they should be; they are checked as a whole before anything is written."""
     with transaction.atomic(durable=True):
-        locked = PlanVersion.objects.select_for_update().get(pk=version.pk)
+        locked = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version.pk)
         if version_has_paid(locked):
             raise ValidationError(
                 f"Version {locked.number} has paid approved or locked statements, so its rules "
                 "stay as they were: add a new version from a date instead."
             )
         before = rules_state(locked)
+        checked = _checked_rules(change([(r["kind"], r["name"], r["params"]) for r in before]))
         StatementLine.objects.filter(rule__version=locked).update(rule=None)  # drafts only
         locked.rules.all().delete()
         _rules_write(locked, checked)
         audit(locked.plan, f"rules of version {locked.number} changed", by,
               before={"rules": before}, after={"rules": rules_state(locked)})  # fmt: skip
     return locked
+
+
+def rule_save(*, version: PlanVersion, index: int | None, kind: str, name: str, params: dict,
+              by: User) -> PlanVersion:  # fmt: skip
+    """Add a rule to a version (``index`` None) or change its ``index``-th (from 0)."""
+
+    def change(current: list) -> list:
+        if index is None:
+            return [*current, (kind, name, params)]
+        if not 0 <= index < len(current):
+            raise ValidationError("That rule is gone: someone changed the plan meanwhile.")
+        return [*current[:index], (kind, name, params), *current[index + 1 :]]
+
+    return rules_edit(version=version, change=change, by=by)
+
+
+def rule_remove(*, version: PlanVersion, index: int, by: User) -> PlanVersion:
+    def change(current: list) -> list:
+        if not 0 <= index < len(current):
+            raise ValidationError("That rule is gone: someone changed the plan meanwhile.")
+        return [*current[:index], *current[index + 1 :]]
+
+    return rules_edit(version=version, change=change, by=by)
+
+
+def rule_move(*, version: PlanVersion, index: int, step: int, by: User) -> PlanVersion:
+    """Move a rule up (``step`` -1) or down (+1): the order a statement lists its lines in."""
+
+    def change(current: list) -> list:
+        other = index + step
+        if not (0 <= index < len(current) and 0 <= other < len(current)):
+            return current
+        current[index], current[other] = current[other], current[index]
+        return current
+
+    return rules_edit(version=version, change=change, by=by)
+
+
+def editable_version(plan: CommissionPlan) -> PlanVersion | None:
+    """The version whose rules an admin may change in place: a draft plan's, or the version a
+    live plan got from a date on, until it pays an approved or locked statement. A live plan's
+    first version is never edited in place: a change starts a new version from a date."""
+    latest = plan.versions.order_by("-effective_from", "-number").first()
+    if latest is None or plan.status == PlanStatus.RETIRED:
+        return None
+    if plan.status == PlanStatus.LIVE and latest.number == 1:
+        return None
+    return None if version_has_paid(latest) else latest
+
+
+def version_start(*, plan: CommissionPlan, effective_from: date, note: str, by: User):
+    """A live plan's rules change from a date: a new version, starting as a copy of the
+    latest one's rules, for the admin to edit."""
+    if not note.strip():
+        raise ValidationError({"note": "Say what changes, and why: reps read it."})
+    latest = plan.versions.order_by("-effective_from", "-number").first()
+    current = rules_state(latest) if latest else []
+    return version_add(
+        plan=plan, effective_from=effective_from, note=note,
+        rules_in=[(r["kind"], r["name"], r["params"]) for r in current], by=by,
+    )  # fmt: skip
+
+
+def plan_update(*, plan: CommissionPlan, by: User, name: str, currency: str, timezone_name: str,
+                reps, teams) -> CommissionPlan:  # fmt: skip
+    """Name, currency, time zone and members. A live plan's currency and time zone stay as
+    they are (its statements were computed in them); its members may change."""
+    with transaction.atomic(durable=True):
+        plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
+        before = plan_state(plan)
+        if plan.status != PlanStatus.DRAFT and (
+            currency.upper() != plan.currency or timezone_name != plan.timezone
+        ):
+            raise ValidationError(
+                "A plan that has paid keeps its currency and time zone: start a new plan."
+            )
+        plan.name, plan.currency, plan.timezone = name.strip(), currency.upper(), timezone_name
+        plan.full_clean()
+        plan.save(update_fields=["name", "currency", "timezone"])
+        plan.reps.set(reps)
+        plan.teams.set(teams)
+        if plan.status == PlanStatus.LIVE:
+            clash = overlapping_rep(plan)
+            if clash:
+                raise ValidationError(clash)
+        after = plan_state(plan)
+        if after != before:
+            audit(plan, "changed", by, before=before, after=after)
+    return plan
 
 
 def version_add(*, plan: CommissionPlan, effective_from: date, rules_in, note: str, by: User):
@@ -312,6 +412,85 @@ def statements_run(*, plan: CommissionPlan, start: date, by: User | None = None)
         StatementLine.objects.bulk_create(lines, batch_size=2000)
         Statement.objects.bulk_update(list(statements.values()), ["total", "computed_at"])
     return len(open_reps)
+
+
+RUN_LEASE = timedelta(minutes=6)  # a minute longer than a task may live (CELERY_TASK_TIME_LIMIT)
+RUN_RESEND_AFTER = timedelta(minutes=1)
+
+
+def statements_run_request(*, plan: CommissionPlan, start: date, by: User | None) -> StatementRun:
+    """Ask for a plan's statements of a period to be computed by a worker. A run already
+    waiting for the same plan and period is the answer to a second request."""
+    with transaction.atomic(durable=True):
+        plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)  # one at a time
+        if plan.status == PlanStatus.DRAFT:
+            raise ValidationError("A draft plan pays nothing yet: preview it, or make it live.")
+        start = periods.start_of(plan.period, start)
+        if start < periods.start_of(plan.period, plan.effective_from):
+            raise ValidationError(f"The plan starts on {plan.effective_from:%b %-d, %Y}.")
+        if start > timezone.localdate():
+            raise ValidationError("That period has not started yet.")
+        waiting = StatementRun.objects.filter(
+            plan=plan, period_start=start, status=RunStatus.QUEUED
+        ).first()
+        if waiting:
+            return waiting
+        run = StatementRun.objects.create(plan=plan, period_start=start, requested_by=by)
+        transaction.on_commit(lambda: _run_send(run.pk))
+    return run
+
+
+RUN_MESSAGE = "commissions.statement_run"
+
+
+def _run_send(run_id: int) -> None:
+    """Tell a worker; if the broker is away, the run waits in its row for the sweep."""
+    try:
+        current_app.send_task(RUN_MESSAGE, args=[run_id], retry=True,
+                              retry_policy={"max_retries": 1, "interval_start": 0.2})  # fmt: skip
+    except (BrokerError, OSError) as exc:
+        log.warning("statement run %s not sent (%s); the sweep will send it", run_id, exc)
+
+
+def statement_run_execute(*, run_id: int, now=None) -> bool:
+    """Claim the run under a lease and compute it. False if another worker has it, or it is
+    done: a message delivered twice computes once."""
+    now = now or timezone.now()
+    claimed = (
+        StatementRun.objects.filter(pk=run_id)
+        .filter(Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, lease_until__lt=now))
+        .update(status=RunStatus.RUNNING, lease_until=now + RUN_LEASE)
+    )
+    if not claimed:
+        return False
+    run = StatementRun.objects.select_related("plan").get(pk=run_id)
+    try:
+        count = statements_run(plan=run.plan, start=run.period_start, by=run.requested_by)
+    except Exception as exc:
+        log.exception("statement run %s failed", run_id)
+        StatementRun.objects.filter(pk=run_id).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:300]
+        )
+        return True
+    StatementRun.objects.filter(pk=run_id).update(
+        status=RunStatus.DONE, finished_at=timezone.now(), statements=count, lease_until=None
+    )
+    return True
+
+
+def statement_runs_resend(*, now=None) -> int:
+    """Every minute: send again the runs whose message was lost (waiting over a minute) or
+    whose worker died (lease run out). Returns how many."""
+    now = now or timezone.now()
+    stuck = list(
+        StatementRun.objects.filter(
+            Q(status=RunStatus.QUEUED, requested_at__lt=now - RUN_RESEND_AFTER)
+            | Q(status=RunStatus.RUNNING, lease_until__lt=now)
+        ).values_list("pk", flat=True)[:100]
+    )
+    for pk in stuck:
+        _run_send(pk)
+    return len(stuck)
 
 
 def _reps_with_an_earlier_draft(reps: list[int], start: date) -> set[int]:
@@ -593,3 +772,62 @@ def parse_amount(raw: str, field_name: str) -> Decimal:
         return decimal(raw, field=field_name)
     except ValueError as exc:
         raise ValidationError({field_name: str(exc)}) from None
+
+
+@dataclass
+class WhatIf:
+    rows: list[Comparison]
+    first: date
+    last: date
+
+    @property
+    def old(self) -> Decimal:
+        return sum((r.old for r in self.rows), ZERO)
+
+    @property
+    def new(self) -> Decimal:
+        return sum((r.new for r in self.rows), ZERO)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.new - self.old
+
+    @property
+    def earning_less(self) -> list[Comparison]:
+        return [r for r in self.rows if r.difference < 0]
+
+
+def what_if_summary(*, draft: CommissionPlan, first: date, last: date) -> WhatIf:
+    """``what_if`` with its totals: the cost of the change and who would earn less."""
+    return WhatIf(what_if(draft=draft, first=first, last=last), first, last)
+
+
+@dataclass
+class PreviewRow:
+    rep: User
+    total: Decimal
+    parts: list[tuple[str, Decimal]]
+
+
+def plan_preview(*, plan: CommissionPlan, today: date) -> dict:
+    """What the rules being edited (else the latest) would have paid each member over the
+    last full period, on its records; nothing is written."""
+    this = periods.start_of(plan.period, today)
+    start = periods.start_of(plan.period, this - timedelta(days=1))
+    version = editable_version(plan) or plan.versions.order_by("-effective_from", "-number").first()
+    reps = members(plan)
+    if version is None or not reps:
+        return {"start": start, "label": periods.label(plan.period, start), "rows": [],
+                "total": ZERO, "version": version}  # fmt: skip
+    results = engine.compute(plan, start, reps, versions=[version], whole=True, detail=False)
+    names = {r.pk: r.name for r in version.rules.all()}
+    people = User.objects.in_bulk(reps)
+    rows = []
+    for rep in reps:
+        result = results[rep]
+        parts = [(names.get(line.rule_id) or line.description, line.amount)
+                 for line in result.lines if line.amount]  # fmt: skip
+        rows.append(PreviewRow(people[rep], result.total, parts))
+    rows.sort(key=lambda r: (-r.total, r.rep.username))
+    return {"start": start, "label": periods.label(plan.period, start), "rows": rows,
+            "total": sum((r.total for r in rows), ZERO), "version": version}  # fmt: skip

@@ -10,11 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from commissions import services as pay
+from commissions.models import (
+    AuditEntry,
+    CommissionPlan,
+    CommissionRule,
+    Dispute,
+    PayrollBatch,
+    Statement,
+    StatementLine,
+    StatementRun,
+)
 from concierge.models import CalendarFeed, FollowUp, Playbook, PlaybookStep
 from empathy_crm.models import Notification
 from empathy_maps import services as maps
@@ -22,10 +34,12 @@ from empathy_maps.models import EmpathyMap, Entry, Persona
 from prospects.models import Account, FormSource, Opportunity, Prospect, ProspectImport
 from tests.factories import (
     AccountFactory,
+    ConversationFactory,
     FollowUpFactory,
     FormSourceFactory,
     PlaybookStepFactory,
     ProspectFactory,
+    make_rep,
 )
 
 MARK = "Zebedee"  # the team's prospect: must never show up for outsiders
@@ -202,6 +216,98 @@ ACCESS: dict[str, Access] = {
     ),
     "empathy_maps:history": record(lambda w: [w["map"].pk]),
     "empathy_maps:export_markdown": record(lambda w: [w["map"].pk]),
+    "commissions:my_earnings": Access("list", query={"period": "2026-10-01"}),
+    "commissions:statement_list": Access("manager", query={"period": "2026-10-01"}),
+    "commissions:statements_approve": Access(
+        "manager", "POST", data=lambda w, u: {"period": "2026-10-01"}
+    ),
+    "commissions:statement_detail": record(lambda w: [w["statement"].pk]),
+    "commissions:statement_approve": record(lambda w: [w["statement"].pk], "POST"),
+    "commissions:statement_lock": Access("admin", "POST", lambda w: [w["statement"].pk]),
+    "commissions:statement_unlock": Access(
+        "admin", "POST", lambda w: [w["statement"].pk], data=lambda w, u: {"reason": "Hijacked"}
+    ),
+    "commissions:line_exclude": record(
+        lambda w: [w["statement"].pk],
+        "POST",
+        lambda w, u: {"line": w["line"].pk, "reason": "Hijacked"},
+    ),
+    "commissions:line_source": record(lambda w: [w["statement"].pk, w["line"].pk]),
+    "commissions:dispute_raise": record(
+        lambda w: [w["statement"].pk],
+        "POST",
+        lambda w, u: {"line": w["line"].pk, "text": "Hijacked"},
+    ),
+    "commissions:dispute_answer": record(
+        lambda w: [w["statement"].pk, w["dispute"].pk],
+        "POST",
+        lambda w, u: {"decision": "accept", "answer": "Hijacked", "adjustment": "999"},
+    ),
+    "commissions:plan_list": Access("admin"),
+    "commissions:plan_create": Access(
+        "admin",
+        data=lambda w, u: {
+            "name": "Hijacked",
+            "period": "month",
+            "currency": "EUR",
+            "timezone": "UTC",
+            "effective_from": "2026-01-01",
+            "teams": [w["team"].pk],
+        },
+    ),
+    "commissions:plan_detail": Access("admin", args=lambda w: [w["plan"].pk]),
+    "commissions:plan_edit": Access(
+        "admin",
+        args=lambda w: [w["plan"].pk],
+        data=lambda w, u: {
+            "name": "Hijacked",
+            "currency": "EUR",
+            "timezone": "UTC",
+            "teams": [w["team"].pk],
+        },
+    ),
+    "commissions:plan_preview": Access("admin", args=lambda w: [w["plan"].pk]),
+    "commissions:plan_what_if": Access(
+        "admin", args=lambda w: [w["plan"].pk], query={"first": "2026-10", "last": "2026-10"}
+    ),
+    "commissions:plan_go_live": Access("admin", "POST", lambda w: [w["draft"].pk]),
+    "commissions:plan_end": Access(
+        "admin", "POST", lambda w: [w["plan"].pk], data=lambda w, u: {"last_day": "2026-10-31"}
+    ),
+    "commissions:version_start": Access(
+        "admin",
+        "POST",
+        lambda w: [w["plan"].pk],
+        data=lambda w, u: {"effective_from": "2026-12-01", "note": "Hijacked"},
+    ),
+    "commissions:plan_runs": Access("admin", args=lambda w: [w["plan"].pk]),
+    "commissions:plan_run": Access(
+        "admin", "POST", lambda w: [w["plan"].pk], data=lambda w, u: {"period": "2026-10-01"}
+    ),
+    "commissions:rule_add": Access(
+        "admin",
+        args=lambda w: [w["draft"].pk, w["draft_version"].pk],
+        query={"kind": "cap"},
+        data=lambda w, u: {"kind": "cap", "amount": "1"},
+    ),
+    "commissions:rule_edit": Access(
+        "admin",
+        args=lambda w: [w["draft"].pk, w["draft_version"].pk, 0],
+        data=lambda w, u: {"kind": "per_conversation", "amount": "999"},
+    ),
+    "commissions:rule_remove": Access(
+        "admin", "POST", lambda w: [w["draft"].pk, w["draft_version"].pk, 0]
+    ),
+    "commissions:rule_move": Access(
+        "admin", "POST", lambda w: [w["draft"].pk, w["draft_version"].pk, 0, "down"]
+    ),
+    "commissions:audit_trail": Access("admin"),
+    "commissions:payroll": Access("admin", query={"period": "2026-10-01"}),
+    "commissions:payroll_lock": Access("admin", "POST", data=lambda w, u: {"period": "2026-10-01"}),
+    "commissions:payroll_export": Access(
+        "admin", "POST", data=lambda w, u: {"period": "2026-10-01"}
+    ),
+    "commissions:payroll_download": Access("admin", args=lambda w: [w["batch"].batch_id]),
 }
 
 # Reached without signing in, each with its own credential or none; tested where they live.
@@ -242,7 +348,9 @@ def world(team, rep, manager, admin_user):
     maps.map_submit(empathy_map=waiting, by=rep)
     persona = Persona.objects.create(name=f"{MARK} persona", owner=manager)
     EmpathyMap.objects.create(persona=persona, owner=manager)
+    pay_world = commissions_world(team, rep, manager, admin_user, prospect)
     return {
+        **pay_world,
         "team": team,
         "prospect": prospect,
         "account": account,
@@ -273,6 +381,51 @@ def world(team, rep, manager, admin_user):
     }
 
 
+def commissions_world(team, rep, manager, admin_user, prospect) -> dict:
+    """The team's pay: a live plan, the rep's October statement (a line about MARK), an open
+    dispute, another rep's locked statement already exported; and a draft plan."""
+    plan = pay.plan_create(
+        by=admin_user, name=f"{MARK} pays", period="month", currency="EUR", timezone_name="UTC",
+        effective_from=date(2026, 1, 1), teams=[team],
+        rules_in=[("per_conversation", "", {"amount": "10.00"})],
+    )  # fmt: skip
+    pay.plan_go_live(plan=plan, by=admin_user)
+    ConversationFactory(prospect=prospect, rep=rep, help_given="Helped",
+                        occurred_at=datetime(2026, 10, 5, 10, tzinfo=UTC))  # fmt: skip
+    locked_rep = make_rep(team, username="paidrep")
+    ConversationFactory(prospect=prospect, rep=locked_rep, help_given="Helped",
+                        occurred_at=datetime(2026, 10, 6, 10, tzinfo=UTC))  # fmt: skip
+    pay.statements_run(plan=plan, start=date(2026, 10, 1))
+    statement = Statement.objects.get(rep=rep)
+    line = statement.lines.get()
+    dispute = pay.dispute_raise(statement=statement, key=line.key, text="Why?", by=rep)
+    theirs = Statement.objects.get(rep=locked_rep)
+    pay.statement_approve(statement=theirs, by=manager)
+    pay.statement_lock(statement=theirs, by=admin_user)
+    batch = pay.payroll_export(start=date(2026, 10, 1), by=admin_user)
+    draft = pay.plan_create(
+        by=admin_user, name=f"{MARK} draft", period="month", currency="EUR",
+        timezone_name="UTC", effective_from=date(2027, 1, 1), teams=[team],
+        rules_in=[("per_conversation", "", {"amount": "1.00"}), ("cap", "", {"amount": "5"})],
+    )  # fmt: skip
+    return {"plan": plan, "statement": statement, "line": line, "dispute": dispute,
+            "batch": batch, "draft": draft, "draft_version": draft.versions.get()}  # fmt: skip
+
+
+def commissions_state() -> dict:
+    return {
+        "plans": list(CommissionPlan.objects.order_by("pk").values_list("name", "status",
+                                                                         "effective_to")),
+        "rules": list(CommissionRule.objects.order_by("pk").values_list("kind", "params")),
+        "statements": list(Statement.objects.order_by("pk").values_list("status", "total")),
+        "lines": list(StatementLine.objects.order_by("pk").values_list("excluded", "amount")),
+        "disputes": list(Dispute.objects.values_list("status", "text")),
+        "runs": StatementRun.objects.count(),
+        "batches": PayrollBatch.objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }  # fmt: skip
+
+
 def team_state(w: dict) -> dict:
     """Everything of the team an outsider's request could change."""
     team = w["team"]
@@ -300,6 +453,7 @@ def team_state(w: dict) -> dict:
         "import": ProspectImport.objects.get(pk=w["import"].pk).status,
         "feed": CalendarFeed.objects.get(pk=w["feed"].pk).token,
         "inbox": list(Notification.objects.values_list("pk", "read_at")),
+        "commissions": commissions_state(),
     }  # fmt: skip
 
 
