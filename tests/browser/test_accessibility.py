@@ -3,11 +3,12 @@ axe's best practices): labels, contrast, landmarks, heading order, names of cont
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
+from commissions import services as pay
 from empathy_maps import services as maps
 from empathy_maps.models import EmpathyMap, Persona
 from tests.browser.steps import sign_in
@@ -48,6 +49,7 @@ def screens(rep, teammate, manager, admin_user, team):
     playbook = PlaybookFactory(name="Answer within a working day")
     PlaybookStepFactory(playbook=playbook)
     FormSourceFactory(team=team)
+    plan, statement = pay_for_helping(team, rep, manager, admin_user, dana)
     return {
         "rep": [
             "/", "/concierge/", f"/concierge/follow-ups/{followup.pk}/?action=done", "/prospects/",
@@ -55,19 +57,40 @@ def screens(rep, teammate, manager, admin_user, team):
             dana.account.get_absolute_url(), "/prospects/accounts/", "/prospects/import/",
             "/empathy-maps/", board.get_absolute_url(), f"{board.get_absolute_url()}history/",
             "/concierge/calendar/", "/teams/mine/", "/accounts/password_change/",
+            "/commissions/earnings/?period=2026-10-01&group=all",
         ],
         # a newcomer with nothing yet: the empty states
         "teammate": ["/", "/concierge/", "/prospects/", "/empathy-maps/", "/prospects/accounts/?q=zz"],
         "manager": [
             "/", "/empathy-maps/reviews/", f"{board.get_absolute_url()}review/",
             "/empathy-maps/personas/", f"/empathy-maps/personas/{persona.pk}/", "/prospects/",
+            "/commissions/statements/", f"{statement.get_absolute_url()}?group=all",
         ],
         "boss": [
             "/", "/teams/", f"/teams/{team.pk}/", "/concierge/playbooks/",
             f"/concierge/playbooks/{playbook.pk}/", "/concierge/playbooks/new/",
-            "/prospects/form-sources/",
+            "/prospects/form-sources/", "/commissions/plans/", plan.get_absolute_url(),
+            "/commissions/plans/new/", f"/commissions/plans/{plan.pk}/what-if/?first=2026-10&last=2026-10",
+            "/commissions/payroll/", "/commissions/audit/",
         ],
     }  # fmt: skip
+
+
+def pay_for_helping(team, rep, manager, admin_user, dana):
+    """A live plan, the rep's October statement with a question about a line."""
+    plan = pay.plan_create(
+        by=admin_user, name="Helping pays", period="month", currency="EUR",
+        timezone_name="UTC", effective_from=date(2026, 1, 1), teams=[team],
+        rules_in=[("per_conversation", "", {"amount": "10.00"}), ("floor", "", {"amount": "100"})],
+    )  # fmt: skip
+    pay.plan_go_live(plan=plan, by=admin_user)
+    ConversationFactory(prospect=dana, rep=rep, help_given="Sent the rollout plan",
+                        occurred_at=datetime(2026, 10, 5, 10, tzinfo=UTC))  # fmt: skip
+    pay.statements_run(plan=plan, start=date(2026, 10, 1))
+    statement = rep.statements.get()
+    line = statement.lines.first()
+    pay.dispute_raise(statement=statement, key=line.key, text="Twice that day", by=rep)
+    return plan, statement
 
 
 def test_sign_in_page_is_accessible(page, axe):
