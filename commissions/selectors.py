@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.urls import reverse
 
-from commissions import periods, rules
+from commissions import engine, periods, rules
 from commissions.models import (
     AuditEntry,
     CommissionPlan,
@@ -158,6 +158,9 @@ def line_groups(statement: Statement, *, with_lines: str | None = None) -> list[
             key = str(line.rule_id) if line.rule_id else line.kind
             if key in by_key:
                 line.paid_on = paid_on(line, statement.currency)
+                # A manager may leave out what a rule paid for a record; the floor, cap and
+                # corrections follow from those and are recomputed, never left out.
+                line.excludable = line.kind in engine.RECORD_KINDS
                 by_key[key].lines.append(line)
     return groups
 

@@ -580,6 +580,11 @@ def line_exclude(*, statement: Statement, key: str, reason: str, by: User) -> No
         line = next((ln for ln in statement.lines.all() if ln.key == key), None)
         if line is None:
             raise ValidationError("That line is not on this statement.")
+        if line.kind not in engine.RECORD_KINDS:
+            raise ValidationError(
+                "Only a line a rule paid for a record can be left out; this one follows from "
+                "the others and is recomputed with them."
+            )
         LineExclusion.objects.update_or_create(
             statement=statement, key=key,
             defaults={"reason": reason.strip()[:300], "excluded_by": by},

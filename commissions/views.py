@@ -168,11 +168,20 @@ def plan_edit(request, pk: int):
     return render(request, "commissions/plan_form.html", {"form": form, "plan": plan})
 
 
-def version_for(plan: CommissionPlan, version_pk: int) -> PlanVersion:
+def version_for(plan: CommissionPlan, version_pk: int) -> PlanVersion | None:
+    """The version whose rules may change, or None (it has paid, or the plan is live and
+    changes from a date): the caller says so and changes nothing."""
     version = get_object_or_404(PlanVersion, pk=version_pk, plan=plan)
-    if services.editable_version(plan) != version:
-        raise Http404("This version's rules are history: start a new version from a date.")
-    return version
+    return version if services.editable_version(plan) == version else None
+
+
+def history(request, plan: CommissionPlan):
+    messages.error(
+        request,
+        "Those rules are history: they paid statements as they are. "
+        "Change the rules from a date instead.",
+    )
+    return redirect(f"{plan.get_absolute_url()}#rules")
 
 
 @role_required(Role.ADMIN)
@@ -180,6 +189,8 @@ def rule_add(request, pk: int, version_pk: int):
     """A form per kind of rule: ``?kind=`` chooses it (the plan page loads it in place)."""
     plan = plan_for(pk)
     version = version_for(plan, version_pk)
+    if version is None:
+        return history(request, plan)
     kind = request.POST.get("kind") or request.GET.get("kind", "")
     if kind not in RuleKind.values:
         raise Http404("No such kind of rule.")
@@ -191,6 +202,8 @@ def rule_add(request, pk: int, version_pk: int):
 def rule_edit(request, pk: int, version_pk: int, index: int):
     plan = plan_for(pk)
     version = version_for(plan, version_pk)
+    if version is None:
+        return history(request, plan)
     rules_now = list(version.rules.all())
     if index >= len(rules_now):
         raise Http404("That rule is gone.")
@@ -230,8 +243,11 @@ def _rule_form(request, plan, version, form: RuleForm, index: int | None):
 @require_POST
 def rule_remove(request, pk: int, version_pk: int, index: int):
     plan = plan_for(pk)
+    version = version_for(plan, version_pk)
+    if version is None:
+        return history(request, plan)
     try:
-        services.rule_remove(version=version_for(plan, version_pk), index=index, by=request.user)
+        services.rule_remove(version=version, index=index, by=request.user)
     except ValidationError as exc:
         fail(request, exc)
     return redirect(plan)
@@ -242,12 +258,13 @@ def rule_remove(request, pk: int, version_pk: int, index: int):
 def rule_move(request, pk: int, version_pk: int, index: int, direction: str):
     plan = plan_for(pk)
     step = {"up": -1, "down": 1}.get(direction)
+    version = version_for(plan, version_pk)
     if step is None:
         raise Http404
+    if version is None:
+        return history(request, plan)
     try:
-        services.rule_move(
-            version=version_for(plan, version_pk), index=index, step=step, by=request.user
-        )
+        services.rule_move(version=version, index=index, step=step, by=request.user)
     except ValidationError as exc:
         fail(request, exc)
     return redirect(f"{plan.get_absolute_url()}#rules")

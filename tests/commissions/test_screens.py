@@ -312,7 +312,8 @@ def test_a_live_plans_rules_change_only_from_a_date(client, admin_user, paid):
     page = client.get(paid.get_absolute_url()).text
     assert "Change the rules from a date" in page
     add = reverse("commissions:rule_add", args=[paid.pk, first.pk])
-    assert client.post(add, {"kind": "cap", "amount": "900"}).status_code == 404
+    response = client.post(add, {"kind": "cap", "amount": "900"}, follow=True)
+    assert "Those rules are history" in response.text and first.rules.count() == 3
     client.post(
         reverse("commissions:version_start", args=[paid.pk]),
         {"effective_from": "2026-12-01", "note": "A cap for the holidays"},
@@ -456,3 +457,20 @@ def test_the_period_list_costs_the_same_queries_for_a_bigger_team(
     services.statements_run(plan=paid, start=OCTOBER)
     with django_assert_num_queries(len(before.captured_queries)):
         client.get(url, {"period": "2026-10-01"})
+
+
+def test_the_floors_top_up_cannot_be_left_out_it_follows_from_the_rest(
+    client, manager, teammate, paid
+):
+    statement = statement_of(teammate)
+    floor = statement.lines.get(kind="floor")
+    client.force_login(manager)
+    page = client.get(statement.get_absolute_url(), {"group": "all"}).text
+    assert page.count("Leave it out") == 1  # the conversation's line only
+    response = client.post(
+        reverse("commissions:line_exclude", args=[statement.pk]),
+        {"line": floor.pk, "reason": "No floor for you"},
+        follow=True,
+    )
+    assert "Only a line a rule paid for a record can be left out" in response.text
+    assert not statement.lines.filter(excluded=True).exists()
