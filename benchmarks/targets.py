@@ -323,7 +323,7 @@ def statement_run(ctx: dict) -> int:
     from commissions.models import StatementLine
 
     plan = bench_plan(bench.HELPING_PAYS)
-    start = bench.quarters_back(bench.plan_today())[1]
+    start = plan.effective_from  # the quarter the fill computed, however old the data is
     computed = services.statements_run(plan=plan, start=start)
     lines = StatementLine.objects.filter(statement__plan=plan, statement__period_start=start)
     print(f"(statement run: {computed} statements of {start:%Y-%m-%d}, {lines.count():,} lines)")
@@ -344,12 +344,14 @@ def what_if_year(ctx: dict) -> int:
     four quarters. Nothing is written."""
     from datetime import timedelta
 
-    from commissions import bench, services
+    from commissions import bench, periods, services
 
     draft = bench_plan(bench.PROPOSED_PLAN)
-    this, *_, first = bench.quarters_back(bench.plan_today())
-    rows = services.what_if(draft=draft, first=first, last=this - timedelta(days=1))
-    print(f"(what-if: {len(rows)} reps from {first:%Y-%m-%d} to {this:%Y-%m-%d})")
+    first = bench_plan(bench.OLD_PLAN).effective_from  # the fill's Q-4 …
+    last_quarter = bench_plan(bench.HELPING_PAYS).effective_from  # … to Q-1
+    last = periods.end_of(draft.period, last_quarter) - timedelta(days=1)
+    rows = services.what_if(draft=draft, first=first, last=last)
+    print(f"(what-if: {len(rows)} reps, quarters from {first:%Y-%m-%d} to {last:%Y-%m-%d})")
     return len(rows)
 
 
