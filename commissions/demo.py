@@ -49,6 +49,8 @@ PLAN_TZ = "America/Chicago"
 CURRENCY = "USD"
 #: The first of the demo's own opportunities: if it is there, the records are.
 MARKER = "Harbor Logistics: Dallas depot dispatch board"
+#: The working day of last month when Priya helped Grace Liu twice (her dispute).
+GRACE_TWICE = 10
 
 # (prospect email prefix, working day of the month (0: the first), hour where they are, channel,
 #  what they asked, the help given, feeling before, after). Last month's helping.
@@ -95,9 +97,9 @@ CONVERSATIONS = {
          "Showed him the specialist's view of a referral, start to finish.", 3, 4),
         ("omar.haddad", 7, 11, "email", "Can freelancers log their own hours?",
          "Answered how freelancers log hours, with screenshots from another studio.", 3, 4),
-        ("grace.liu", 10, 9, "call", "What does the audit need from us in writing?",
+        ("grace.liu", GRACE_TWICE, 9, "call", "What does the audit need from us in writing?",
          "Went through her audit checklist and filled the gaps with her.", 3, 4),
-        ("grace.liu", 10, 15, "email", "Can you send the access-log answers in writing?",
+        ("grace.liu", GRACE_TWICE, 15, "email", "Can you send the access-log answers in writing?",
          "Sent the access-log answers she asked for after her audit meeting.", 4, 5),
         ("maya.fernandez", 11, 12, "video", "What would the second studio cost to run?",
          "Worked out the running cost of a second studio with her numbers.", 3, 4),
@@ -227,7 +229,7 @@ def seed_commissions(users: dict[str, User]) -> None:
     settle(last["lucas"], maria, lock=True)  # approved and locked: the floor topped him up
     # Sam's stays a draft: Maria is still checking the Harbor Logistics win.
     services.statements_run(plan=helping, start=months.this, by=admin)
-    dispute_raise(last["priya"], users["priya"])
+    dispute_raise(last["priya"], users["priya"], working_day(months.last, GRACE_TWICE))
 
 
 def helping_pays_rules(old: CommissionPlan, months: Months) -> list[tuple[str, str, dict]]:
@@ -256,17 +258,13 @@ def settle(statement: Statement, manager: User, *, lock: bool) -> None:
         services.statement_lock(statement=statement, by=manager)
 
 
-def dispute_raise(statement: Statement, priya: User) -> None:
-    """Priya helped Grace Liu twice on one day; the plan pays one helpful conversation per
+def dispute_raise(statement: Statement, priya: User, day: date) -> None:
+    """Priya helped Grace Liu twice on ``day``; the plan pays one helpful conversation per
     person a day, so she asks for the second."""
-    line = (
-        statement.lines.filter(kind=RuleKind.PER_CONVERSATION, snapshot__conversations=2)
-        .order_by("position")
-        .first()
-    )
-    if line is None:
-        return
-    day = date.fromisoformat(line.snapshot["day"])
+    line = statement.lines.filter(
+        kind=RuleKind.PER_CONVERSATION, snapshot__prospect="Grace Liu",
+        snapshot__day=day.isoformat(),
+    ).first()  # fmt: skip
     services.dispute_raise(
         statement=statement, key=line.key, by=priya,
         text=f"I helped Grace twice on {day:%B} {day.day}: we went through her audit checklist "
