@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "bench"
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/empathy_bench"
-PORT = 8765
+PORT = int(os.environ.get("BENCH_PORT", "8765"))  # another, where several people share a machine
 
 
 def server_env(database_url: str) -> dict[str, str]:
@@ -160,8 +160,13 @@ def main() -> None:
     parser.add_argument(
         "--fill", default="", help="options for manage.py bench_fill, e.g. '--prospects 10000'"
     )
-    parser.add_argument("--only", default="", help="measure only pages whose name has this text")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only the pages and jobs whose name has this text (or one of a|b|c)",
+    )
     parser.add_argument("--no-jobs", action="store_true", help="measure pages, skip the jobs")
+    parser.add_argument("--no-pages", action="store_true", help="run the jobs, skip the pages")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -185,7 +190,7 @@ def main() -> None:
         floor = measure(FLOOR.url(ctx), None, args.requests)
         results.append({"name": FLOOR.name, "url": FLOOR.url(ctx), **floor, "floor_ms": None,
                         "ratio_to_floor": 1.0})  # fmt: skip
-        pages = [page for page in PAGES if args.only.lower() in page.name.lower()]
+        pages = [] if args.no_pages else [page for page in PAGES if chosen(page.name, args.only)]
         for page in pages:
             # The floor again right before each page: a shared machine's speed drifts during
             # a run, and a ratio means most against a floor taken under the same conditions.
@@ -198,7 +203,7 @@ def main() -> None:
                  "ratio_to_floor": round(ratio, 2)}
             )  # fmt: skip
         ctx["base_url"] = f"http://127.0.0.1:{PORT}"
-        for job in [] if args.no_jobs else JOBS:
+        for job in [] if args.no_jobs else [job for job in JOBS if chosen(job.name, args.only)]:
             if job.setup:
                 job.setup(ctx)
             try:
@@ -227,6 +232,12 @@ def main() -> None:
     print(f"\nWrote {OUT / 'latest.json'}")
 
 
+def chosen(name: str, only: str) -> bool:
+    """Whether ``--only`` picks this page or job: its name has one of the ``|``-separated
+    texts (any case); an empty ``--only`` picks everything."""
+    return any(text.strip().lower() in name.lower() for text in only.split("|"))
+
+
 def purge_bench_queue() -> None:
     """The served app enqueues follow-up expansion; no worker runs here, so drop those."""
     from empathy_crm.celery import app
@@ -252,10 +263,13 @@ def print_table(results: list[dict]) -> None:
             )
     jobs = [row for row in results if "items" in row]
     if jobs:
-        print(f"\n{'job':<40} {'items':>10} {'total s':>9} {'per s':>10} {'per min':>11}  target")
+        width = max(40, *(len(row["name"]) for row in jobs))
+        print(
+            f"\n{'job':<{width}} {'items':>10} {'total s':>9} {'per s':>10} {'per min':>11}  target"
+        )
         for row in jobs:
             print(
-                f"{row['name']:<40} {row['items']:>10} {row['total_s']:>9.2f} "
+                f"{row['name']:<{width}} {row['items']:>10} {row['total_s']:>9.2f} "
                 f"{row['per_s']:>10.1f} {row['per_min']:>11,}  {row['target']}"
             )
 

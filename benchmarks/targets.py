@@ -68,6 +68,9 @@ PAGES: list[Page] = [
          lambda ctx: f"/empathy-maps/{ctx['map']}/review/"),
     Page("persona map, 10k members (manager)", "manager",
          lambda ctx: f"/empathy-maps/personas/{ctx['persona']}/"),
+    Page("my earnings (rep)", "rep", lambda ctx: "/commissions/earnings/"),
+    Page("statements (manager, period)", "manager",
+         lambda ctx: f"/commissions/statements/?period={ctx['statements_period']}"),
 ]  # fmt: skip
 
 
@@ -301,6 +304,57 @@ def playbook_expansion(ctx: dict) -> int:
         ProspectEvent.objects.filter(key__startswith=f"bench-exp-{run}-").delete()
 
 
+def bench_plan(name: str):
+    from commissions.models import CommissionPlan
+
+    plan = CommissionPlan.objects.filter(name=name).first()
+    if plan is None:
+        raise SystemExit(
+            f"No “{name}” in the benchmark database: it was filled before commission plans "
+            "were; make bench BENCH_ARGS=--refill"
+        )
+    return plan
+
+
+def statement_run(ctx: dict) -> int:
+    """Last quarter's statements of a plan of 50 reps with every kind of rule, recomputed
+    (they are drafts: each run replaces their lines, so every run does the same work)."""
+    from commissions import bench, services
+    from commissions.models import StatementLine
+
+    plan = bench_plan(bench.HELPING_PAYS)
+    start = plan.effective_from  # the quarter the fill computed, however old the data is
+    computed = services.statements_run(plan=plan, start=start)
+    lines = StatementLine.objects.filter(statement__plan=plan, statement__period_start=start)
+    print(f"(statement run: {computed} statements of {start:%Y-%m-%d}, {lines.count():,} lines)")
+    return computed
+
+
+def statement_run_teardown(ctx: dict) -> None:
+    from django.db import connection
+
+    from commissions.models import StatementLine
+
+    with connection.cursor() as cursor:  # each run deletes and writes every line again
+        cursor.execute(f"VACUUM ANALYZE {StatementLine._meta.db_table}")
+
+
+def what_if_year(ctx: dict) -> int:
+    """The proposed plan against what its 50 reps were (or would be) paid, over the last
+    four quarters. Nothing is written."""
+    from datetime import timedelta
+
+    from commissions import bench, periods, services
+
+    draft = bench_plan(bench.PROPOSED_PLAN)
+    first = bench_plan(bench.OLD_PLAN).effective_from  # the fill's Q-4 …
+    last_quarter = bench_plan(bench.HELPING_PAYS).effective_from  # … to Q-1
+    last = periods.end_of(draft.period, last_quarter) - timedelta(days=1)
+    rows = services.what_if(draft=draft, first=first, last=last)
+    print(f"(what-if: {len(rows)} reps, quarters from {first:%Y-%m-%d} to {last:%Y-%m-%d})")
+    return len(rows)
+
+
 JOBS: list[Job] = [
     Job("floor: /healthz, 4 clients, 10 s (req)", floor_throughput),
     Job("inbound endpoint, 4 clients, 10 s (req)", inbound_throughput),
@@ -314,7 +368,10 @@ JOBS: list[Job] = [
         teardown=notices_email_teardown,
         target="≥ 20,000 notices/min",
     ),
-]
+    Job("statement run, a quarter for 50 reps", statement_run,
+        teardown=statement_run_teardown, target="< 5 s"),
+    Job("what-if over 12 months for all reps of a plan", what_if_year, target="< 10 s"),
+]  # fmt: skip
 
 
 def context() -> dict:
@@ -347,6 +404,14 @@ def context() -> dict:
         .select_related("owner__team")
         .first()
     )
+    from commissions.models import Statement
+
+    statements_period = (
+        Statement.objects.filter(rep__team_id=rep.team_id)
+        .order_by("-period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
     no_role = User.objects.get_or_create(
         username="bench_no_role", defaults={"first_name": "Nora", "last_name": "Nobody"}
     )[0]
@@ -360,6 +425,7 @@ def context() -> dict:
         "rep": rep,
         "manager": manager,
         "admin": admin,
+        "statements_period": statements_period,
         "prospect": prospect["pk"],
         "account": prospect["account_id"],
     }

@@ -38,12 +38,15 @@ def fill_concierge(*, followups: int, due: int) -> None:
                     FollowUpStatus.SCHEDULED,
                     now + timedelta(hours=rng.randint(1, 24 * 60)),
                 )
-            yield (pk, owner, KINDS[n % len(KINDS)], at, status, "Send the checklist", "", "", "",
-                   "bench", now)  # fmt: skip
+            # Done ones were done 1 to 40 hours after they fell due: most on time.
+            done = status == FollowUpStatus.DONE
+            yield (pk, owner, KINDS[n % len(KINDS)], at, status, "Send the checklist",
+                   "It saves them a week" if done else "", "help_welcomed" if done else "", "",
+                   "bench", now, min(now, at + timedelta(hours=1 + n % 40)) if done else None)  # fmt: skip
 
     copy_rows(
         FollowUp,
         ["prospect_id", "assignee_id", "kind", "due_at", "status", "help_offered", "receivers_eye",
-         "outcome", "skip_reason", "source_key", "created_at"],
+         "outcome", "skip_reason", "source_key", "created_at", "completed_at"],
         rows(),
     )  # fmt: skip

@@ -1,14 +1,28 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from empathy_crm.access import Role
 from people.demo import DEMO_PASSWORD
 from people.models import Team, User
+
+
+@pytest.fixture(autouse=True)
+def _commission_urls(settings):
+    """The commission services link their notices to statements; until the commission
+    screens are in the project's URLs, a stand-in gives those links somewhere to point."""
+    try:
+        reverse("commissions:statement_detail", args=[1])
+    except NoReverseMatch:
+        settings.ROOT_URLCONF = "tests.empathy_crm.urls_until_commission_screens"
 
 
 def test_seed_demo_is_idempotent_and_prints_the_logins(db):
@@ -70,3 +84,67 @@ def test_demo_follow_ups_fall_inside_their_prospects_working_hours(db, clock, mo
         assert local.weekday() < 5 and 9 <= local.hour < 17, (
             f"{followup} falls due at {local:%a %H:%M}"
         )
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [None, "2026-12-03T12:00:00+00:00", "2027-01-01T03:00:00+00:00"],
+    ids=["mid-month", "early in a month", "new year in utc, not yet in chicago"],
+)
+def test_demo_commissions_tell_the_same_story_on_any_day(db, clock, moment):
+    """Last month under Helping pays: one statement of each state, Sam kept whole by the old
+    plan, Lucas topped up to the floor, Priya disputing a line; a second run adds nothing."""
+    from commissions.models import (
+        AuditEntry,
+        CommissionPlan,
+        Dispute,
+        Statement,
+        StatementLine,
+    )
+    from commissions.periods import start_of
+    from prospects.models import Conversation, Opportunity
+
+    if moment:
+        clock.move_to(moment)
+    call_command("seed_demo", stdout=StringIO())
+    counts = [
+        model.objects.count()
+        for model in (CommissionPlan, Statement, StatementLine, Dispute, AuditEntry,
+                      Opportunity, Conversation)
+    ]  # fmt: skip
+    call_command("seed_demo", stdout=StringIO())
+    assert [
+        model.objects.count()
+        for model in (CommissionPlan, Statement, StatementLine, Dispute, AuditEntry,
+                      Opportunity, Conversation)
+    ] == counts  # fmt: skip
+
+    old = CommissionPlan.objects.get(name="Old plan: percentage of won deals")
+    helping = CommissionPlan.objects.get(name="Helping pays")
+    assert (old.status, helping.status) == ("retired", "live")
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(helping.timezone)).date()
+    last_month = start_of("month", start_of("month", today) - timedelta(days=1))
+    assert helping.effective_from == last_month
+    last = {
+        s.rep.username: s
+        for s in Statement.objects.filter(plan=helping, period_start=last_month)
+        .select_related("rep")
+        .prefetch_related("lines")
+    }
+    assert {name: s.status for name, s in last.items()} == {
+        "sam": "draft",
+        "priya": "approved",
+        "lucas": "locked",
+    }
+    words = {name: [line.description for line in s.lines.all()] for name, s in last.items()}
+    kept_whole = [w for w in words["sam"] if w.startswith("Paid under your previous plan: $")]
+    assert kept_whole and kept_whole[0].endswith(" under Helping pays"), words["sam"]
+    assert "Topped up to $1,000.00, the guaranteed floor" in words["lucas"]
+    assert last["lucas"].total == Decimal("1000.00")
+    assert not any(w.startswith("Topped up") for w in words["priya"] + words["sam"])
+
+    dispute = Dispute.objects.get()
+    assert dispute.status == "open" and dispute.raised_by.username == "priya"
+    assert dispute.statement == last["priya"]
+    assert dispute.line_key in {line.key for line in last["priya"].lines.all()}
+    assert AuditEntry.objects.filter(action="raised", subject_id=dispute.pk).exists()

@@ -10,6 +10,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from commissions.bench import fill_commission_plans, fill_opportunities
 from concierge.bench import fill_concierge
 from empathy_maps.bench import fill_empathy_maps
 from people.bench import fill_people
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--engagements", type=int, default=200_000)
         parser.add_argument("--followups", type=int, default=500_000)
         parser.add_argument("--due-followups", type=int, default=100_000)
+        parser.add_argument("--opportunities", type=int, default=50_000)
 
     def handle(self, *args, teams: int, reps_per_team: int, **options) -> None:
         volumes = {k: options[k] for k in ("accounts", "prospects", "conversations", "engagements")}
@@ -44,9 +46,18 @@ class Command(BaseCommand):
                 ),
             ),
             ("empathy maps", fill_empathy_maps),
+            (
+                "opportunities",
+                lambda: fill_opportunities(opportunities=options["opportunities"]),
+            ),
         ]
         for name, step in steps:
-            started = time.perf_counter()
             with transaction.atomic():
-                step()
-            self.stdout.write(f"  filled {name:<14} in {time.perf_counter() - started:6.1f}s")
+                self.timed(name, step)
+        # Its statements are computed by the commission services, in their own transactions.
+        self.timed("commissions", fill_commission_plans)
+
+    def timed(self, name: str, step) -> None:
+        started = time.perf_counter()
+        step()
+        self.stdout.write(f"  filled {name:<14} in {time.perf_counter() - started:6.1f}s")

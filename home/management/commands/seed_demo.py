@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from commissions.demo import seed_commissions
 from concierge.demo import seed_concierge
 from empathy_maps.demo import seed_empathy_maps
 from people.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_people
@@ -20,9 +21,10 @@ class Command(BaseCommand):
             users = seed_people()
             seed_prospects(users)
             seed_concierge(users)
-        # Its services run their own transactions, and would email the demo people.
+        # Their services run their own transactions, and would email the demo people.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             seed_empathy_maps(users)
+            seed_commissions(users)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write("")
         self.stdout.write("  Open http://127.0.0.1:8000 and sign in as one of:")
