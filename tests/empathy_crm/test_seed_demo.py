@@ -7,22 +7,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from empathy_crm.access import Role
 from people.demo import DEMO_PASSWORD
 from people.models import Team, User
-
-
-@pytest.fixture(autouse=True)
-def _commission_urls(settings):
-    """The commission services link their notices to statements; until the commission
-    screens are in the project's URLs, a stand-in gives those links somewhere to point."""
-    try:
-        reverse("commissions:statement_detail", args=[1])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.empathy_crm.urls_until_commission_screens"
 
 
 def test_seed_demo_is_idempotent_and_prints_the_logins(db):
