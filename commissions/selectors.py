@@ -63,13 +63,19 @@ def periods_with_statements(statements: QuerySet, *, limit: int = 12) -> list[Pe
     return list(found.values())[:limit]
 
 
-def chosen_period(options: list[Period], raw: str | None, today: date) -> Period | None:
-    """The period asked for (``?period=YYYY-MM-DD``), else the latest that has begun."""
+def chosen_period(
+    options: list[Period], raw: str | None, today: date, *, ended: bool = False
+) -> Period | None:
+    """The period asked for (``?period=YYYY-MM-DD``); else the latest that has begun, or
+    with ``ended`` the latest that is over (the one to approve), if there is one."""
     if raw:
         for option in options:
             if option.value == raw:
                 return option
     started = [p for p in options if p.start <= today]
+    if ended:
+        over = [p for p in started if periods.end_of(p.kind, p.start) <= today]
+        started = over or started
     return (started or options or [None])[0]
 
 

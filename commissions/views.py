@@ -438,7 +438,8 @@ def statement_list(request):
     if team is not None:
         visible = visible.filter(rep__team=team)
     options = selectors.periods_with_statements(visible)
-    period = selectors.chosen_period(options, request.GET.get("period"), timezone.localdate())
+    today = timezone.localdate()
+    period = selectors.chosen_period(options, request.GET.get("period"), today, ended=True)
     statements = selectors.period_statements(visible, period.start) if period else []
     for s in statements:
         s.may_approve = s.status == StatementStatus.DRAFT and may_review(
@@ -709,7 +710,8 @@ def dispute_answer(request, pk: int, dispute_pk: int):
 @role_required(Role.ADMIN)
 def payroll(request):
     options = selectors.periods_with_statements(Statement.objects.all())
-    period = selectors.chosen_period(options, request.GET.get("period"), timezone.localdate())
+    today = timezone.localdate()
+    period = selectors.chosen_period(options, request.GET.get("period"), today, ended=True)
     statements = (
         selectors.period_statements(Statement.objects.all(), period.start) if period else []
     )

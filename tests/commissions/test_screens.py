@@ -474,3 +474,13 @@ def test_the_floors_top_up_cannot_be_left_out_it_follows_from_the_rest(
     )
     assert "Only a line a rule paid for a record can be left out" in response.text
     assert not statement.lines.filter(excluded=True).exists()
+
+
+def test_the_manager_starts_on_the_last_period_that_is_over(client, manager, rep, paid):
+    services.statements_run(plan=paid, start=date(2026, 11, 1))  # the running month
+    client.force_login(manager)
+    page = client.get(reverse("commissions:statement_list")).text
+    assert "Statements, October 2026" in page
+    client.force_login(rep)
+    page = client.get(reverse("commissions:my_earnings")).text
+    assert "November 2026 · Helping pays" in page  # a rep sees the month under way
