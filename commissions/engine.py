@@ -39,6 +39,7 @@ from prospects.models import Conversation, HelpKind, Opportunity
 HUNDRED = Decimal("100")
 ON_TIME = timedelta(days=1)  # done no later than a day after it fell due (the team week's rule)
 SETTLED = (StatementStatus.APPROVED, StatementStatus.LOCKED)
+NO_HELP = r"^\s*$"  # help given left blank, or only spaces and new lines: no help recorded
 
 
 @dataclass
@@ -183,7 +184,7 @@ def _conversations(rule: CommissionRule, window: Window, first, after, reps, det
         Conversation.objects.filter(
             rep_id__in=reps, occurred_at__gte=window.at(first), occurred_at__lt=window.at(after)
         )
-        .exclude(help_given="")
+        .exclude(help_given__regex=NO_HELP)
         .annotate(day=TruncDate("occurred_at", tzinfo=window.tz))
     )
     if not detail:
