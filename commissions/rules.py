@@ -67,7 +67,12 @@ def _rate(value, name: str, errors: dict) -> str | None:
     if not Decimal("0") <= number <= Decimal("100"):
         errors[name] = "A rate is between 0 and 100 percent."
         return None
-    return str(number.normalize()) if number else "0"
+    return plain(number)
+
+
+def plain(number: Decimal) -> str:
+    """A rate or bound as people write it: "100", "2.5" (never "1E+2")."""
+    return format(number.normalize(), "f") if number else "0"
 
 
 def _date(raw: dict, name: str, errors: dict) -> str | None:
@@ -157,7 +162,7 @@ def _won_percent(raw: dict, errors: dict) -> dict:
                 f"({last}% of quota)."
             )
         last = bound
-        clean.append({"up_to": str(bound.normalize()), "rate": rate})
+        clean.append({"up_to": plain(bound), "rate": rate})
     if clean and clean[-1]["up_to"] is not None:
         errors["tiers"] = "The last tier must have no upper end, so every amount is paid."
     return {"quota": quota, "tiers": clean}
