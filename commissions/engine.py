@@ -104,12 +104,20 @@ class Window:
         return periods.moment(day, self.plan.timezone)
 
 
-def segments(window: Window, versions: list[PlanVersion], *, whole: bool = False):
+def segments(
+    window: Window, versions: list[PlanVersion], *, whole: bool = False, as_of: date | None = None
+):
     """(version, first day, first day after) for each version in force during the window,
-    clipped to the plan's own dates; ``whole``: the latest version over all of it (what the
-    previous plan would pay, in a hold-harmless comparison)."""
+    clipped to the plan's own dates; ``whole``: one version over all of it, whatever the
+    plan's dates: the one in force on ``as_of`` (what the previous plan paid then, in a
+    hold-harmless comparison), else the latest (a draft's rules, in a what-if)."""
     if whole:
-        return [(versions[-1], window.start, window.end)] if versions else []
+        if not versions:
+            return []
+        if as_of is None:
+            return [(versions[-1], window.start, window.end)]
+        then = [v for v in versions if v.effective_from <= as_of] or versions[:1]
+        return [(then[-1], window.start, window.end)]
     start = max(window.start, window.plan.effective_from)
     end = window.end
     if window.plan.effective_to:
@@ -136,19 +144,23 @@ def compute(
     versions: list[PlanVersion] | None = None,
     detail: bool = True,
     whole: bool = False,
+    as_of: date | None = None,
     excluded: dict[tuple[int, str], str] | None = None,
+    left_out: dict[int, set[tuple[str, int]]] | None = None,
     keep_won: dict[int, dict] | None = None,
     hold_harmless: bool = True,
 ) -> dict[int, Result]:
     """What ``plan`` pays each of ``reps`` for the period starting on ``start``.
 
-    ``excluded``: (rep id, line key) -> reason, lines a manager took out. ``keep_won``:
-    reversed opportunities to count as the won ones they were paid as (no clawback).
+    ``excluded``: (rep id, line key) -> reason, lines a manager took out. ``left_out``: rep
+    id -> the records (source type, id) they were taken out for on the statement this one is
+    compared with (needs ``detail``). ``keep_won``: reversed opportunities to count as the
+    won ones they were paid as (no clawback). ``whole`` and ``as_of``: see ``segments``.
     """
     window = Window(plan, start, end or periods.end_of(plan.period, start))
     versions = plan_versions(plan) if versions is None else versions
     results = {rep: Result(rep) for rep in reps}
-    parts = segments(window, versions, whole=whole)
+    parts = segments(window, versions, whole=whole, as_of=as_of)
     if not parts or not reps:
         return results
     for version, first, after in parts:
@@ -162,6 +174,10 @@ def compute(
         for line in results[rep].lines if rep in results else []:
             if line.key == key:
                 line.excluded, line.exclusion_reason = True, reason
+    for rep, sources in (left_out or {}).items():
+        for line in results[rep].lines if rep in results else []:
+            if line.source_type and (line.source_type, line.source_id) in sources:
+                line.excluded, line.exclusion_reason = True, "Left out of the statement"
     last = parts[-1][0]
     statement_rules = {r.kind: r for r in last.rules.all() if r.kind not in RECORD_KINDS}
     if RuleKind.CAP in statement_rules:
@@ -169,7 +185,7 @@ def compute(
     if RuleKind.FLOOR in statement_rules:
         _floor(statement_rules[RuleKind.FLOOR], window, results)
     if hold_harmless and RuleKind.HOLD_HARMLESS in statement_rules:
-        _hold_harmless(statement_rules[RuleKind.HOLD_HARMLESS], window, results)
+        _hold_harmless(statement_rules[RuleKind.HOLD_HARMLESS], window, results, keep_won or {})
     return results
 
 
@@ -424,17 +440,29 @@ def baseline_averages(reps: list[int], first: date, last: date) -> dict[int, Dec
     return {rep: cents(sums[rep] / n) for rep, n in counts.items() if n}
 
 
-def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Result]) -> None:
+def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Result],
+                   keep_won: dict) -> None:  # fmt: skip
     """Within its window, the higher of this plan and the previous one on the same results,
-    said in words on the statement."""
+    said in words on the statement.
+
+    The same results: the records a manager left out of this statement are left out of the
+    comparison too, and a reversed win this statement keeps paying is kept by both. The
+    previous plan: its rules as they stood at the start of the period (or on its last day,
+    if it ended before), so rules it gets later for others never reach back."""
     if window.start > date.fromisoformat(rule.params["until"]):
         return
     previous = CommissionPlan.objects.filter(pk=rule.params["previous_plan"]).first()
     if previous is None:
         return
+    left_out = {
+        rep: {(ln.source_type, ln.source_id) for ln in result.lines
+              if ln.excluded and ln.source_type and ln.kind in RECORD_KINDS}
+        for rep, result in results.items()
+    }  # fmt: skip
+    as_of = min(window.start, previous.effective_to or window.start)
     before = compute(
-        previous, window.start, list(results), end=window.end, whole=True, detail=False,
-        hold_harmless=False,
+        previous, window.start, list(results), end=window.end, whole=True, as_of=as_of,
+        detail=any(left_out.values()), left_out=left_out, keep_won=keep_won, hold_harmless=False,
     )  # fmt: skip
     currency, new_name = window.plan.currency, window.plan.name
     for rep, result in results.items():
