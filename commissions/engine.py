@@ -515,7 +515,10 @@ def corrections(plan: CommissionPlan, start: date, reps: list[int], *, clawback_
             keep_won=keep_won,
         )  # fmt: skip
         for statement in statements:
-            was = {line.key: line for line in statement.lines.all() if line.corrects_period is None}
+            was = {
+                line.key: line for line in statement.lines.all()
+                if line.corrects_period is None and line.kind != LineKind.DISPUTE
+            }  # fmt: skip
             paid = {key: (ZERO if ln.excluded else ln.amount) for key, ln in was.items()}
             for key, amount in paid_later.get((statement.rep_id, period_start), {}).items():
                 paid[key] = paid.get(key, ZERO) + amount
