@@ -170,23 +170,35 @@ def compute(
                 for rep, line in pay(rule, window, first, after, reps, detail):
                     results[rep].lines.append(line)
     _won_percent(window, parts, reps, results, detail, keep_won or {})
-    for (rep, key), reason in (excluded or {}).items():
-        for line in results[rep].lines if rep in results else []:
-            if line.key == key:
-                line.excluded, line.exclusion_reason = True, reason
+    _leave_out(results, excluded)
     for rep, sources in (left_out or {}).items():
         for line in results[rep].lines if rep in results else []:
             if line.source_type and (line.source_type, line.source_id) in sources:
                 line.excluded, line.exclusion_reason = True, "Left out of the statement"
     last = parts[-1][0]
     statement_rules = {r.kind: r for r in last.rules.all() if r.kind not in RECORD_KINDS}
+    # In this order, each seeing the lines before it (and a line a manager took out of the
+    # statement staying out, a cap or a top-up too): the cap on what the rules paid, the
+    # floor under what is left, and the higher of this plan and the previous one.
     if RuleKind.CAP in statement_rules:
         _cap(statement_rules[RuleKind.CAP], window, results)
+        _leave_out(results, excluded)
     if RuleKind.FLOOR in statement_rules:
         _floor(statement_rules[RuleKind.FLOOR], window, results)
+        _leave_out(results, excluded)
     if hold_harmless and RuleKind.HOLD_HARMLESS in statement_rules:
         _hold_harmless(statement_rules[RuleKind.HOLD_HARMLESS], window, results, keep_won or {})
+        _leave_out(results, excluded)
     return results
+
+
+def _leave_out(results: dict[int, Result], excluded: dict[tuple[int, str], str] | None) -> None:
+    """Mark the lines a manager took out of the statement (by their key), with the reason."""
+    for rep, result in results.items() if excluded else ():
+        for line in result.lines:
+            reason = excluded.get((rep, line.key))
+            if reason is not None:
+                line.excluded, line.exclusion_reason = True, reason
 
 
 # --- Rules that pay for records ------------------------------------------------------------
@@ -486,14 +498,18 @@ def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Resu
 # --- Setting earlier periods right -------------------------------------------------------
 
 
-def corrections(plan: CommissionPlan, start: date, reps: list[int], *, clawback_days: int | None):
+def corrections(
+    plan: CommissionPlan, start: date, reps: list[int], *, clawback_days: int | None,
+    excluded: dict[tuple[int, str], str] | None = None,
+) -> dict[int, list[Line]]:  # fmt: skip
     """Lines for the open period starting ``start`` that set settled periods right.
 
     For each settled (approved or locked) statement of these reps in the year before: what
     its lines would pay now, on today's records, minus what was paid for them (its own lines
     and the corrections settled since). A won opportunity reversed within the plan's
     clawback days of closing is taken back; reversed later, or with no clawback rule, it
-    stays paid. Accepted disputes paid in this period come too.
+    stays paid. Accepted disputes paid in this period come too. ``excluded``: (rep id, line
+    key) -> reason, lines a manager took out.
     """
     found: dict[int, list[Line]] = defaultdict(list)
     settled = list(
@@ -540,6 +556,11 @@ def corrections(plan: CommissionPlan, start: date, reps: list[int], *, clawback_
             dispute.adjustment, "dispute", dispute.pk,
             {"answer": dispute.answer, "period": dispute.statement.period_start.isoformat()},
         ))  # fmt: skip
+    for rep, lines in found.items():
+        for line in lines:
+            reason = (excluded or {}).get((rep, line.key))
+            if reason is not None:
+                line.excluded, line.exclusion_reason = True, reason
     return found
 
 
