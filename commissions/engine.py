@@ -499,31 +499,31 @@ def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Resu
 
 
 def corrections(
-    plan: CommissionPlan, start: date, reps: list[int], *, clawback_days: int | None,
+    plan: CommissionPlan, start: date, reps: list[int], *,
     excluded: dict[tuple[int, str], str] | None = None,
 ) -> dict[int, list[Line]]:  # fmt: skip
     """Lines for the open period starting ``start`` that set settled periods right.
 
     For each settled (approved or locked) statement of these reps in the year before: what
     its lines would pay now, on today's records, minus what was paid for them (its own lines
-    and the corrections settled since). A won opportunity reversed within the plan's
-    clawback days of closing is taken back; reversed later, or with no clawback rule, it
-    stays paid. Accepted disputes paid in this period come too. ``excluded``: (rep id, line
-    key) -> reason, lines a manager took out.
+    and the corrections settled since). A won opportunity reversed within the clawback days
+    of the plan version that paid it is taken back; reversed later, or paid by a version
+    with no clawback, it stays paid. Accepted disputes paid in this period come too.
+    ``excluded``: (rep id, line key) -> reason, lines a manager took out.
     """
     found: dict[int, list[Line]] = defaultdict(list)
     settled = list(
         Statement.objects.filter(
             rep_id__in=reps, status__in=SETTLED, period_start__lt=start,
             period_start__gte=start - timedelta(days=366),
-        ).select_related("plan").prefetch_related("lines", "exclusions")
+        ).select_related("plan").prefetch_related("lines__rule", "exclusions")
     )  # fmt: skip
     paid_later = _settled_corrections([s.rep_id for s in settled], start)
     groups: dict[tuple[int, date], list[Statement]] = defaultdict(list)
     for statement in settled:
         groups[(statement.plan_id, statement.period_start)].append(statement)
     for (_, period_start), statements in sorted(groups.items(), key=lambda g: g[0][1]):
-        keep_won = _kept_wins(statements, clawback_days, plan.timezone)
+        keep_won = _kept_wins(statements)
         now = compute(
             statements[0].plan, period_start, [s.rep_id for s in statements],
             end=statements[0].period_end,
@@ -578,25 +578,32 @@ def _settled_corrections(reps: list[int], before: date) -> dict:
     return paid
 
 
-def _kept_wins(statements: list[Statement], clawback_days: int | None, tz_name: str) -> dict:
+def _kept_wins(statements: list[Statement]) -> dict:
     """Wins paid on these statements that are won no more, but stay paid: reversed after the
-    clawback window, or with no clawback at all."""
+    clawback days of the version that paid them, or paid by a version with no clawback."""
     paid = {
-        line.source_id: (statement.rep_id, line.snapshot)
+        line.source_id: (statement.rep_id, line)
         for statement in statements
         for line in statement.lines.all()
         if line.kind == RuleKind.WON_PERCENT and line.source_type == "opportunity"
     }
     if not paid:
         return {}
-    tz = zoneinfo.ZoneInfo(tz_name)
+    versions = {line.rule.version_id for _, line in paid.values() if line.rule is not None}
+    clawback = dict(
+        CommissionRule.objects.filter(version_id__in=versions, kind=RuleKind.CLAWBACK)
+        .values_list("version_id", "params__days")
+    )  # fmt: skip
+    tz = zoneinfo.ZoneInfo(statements[0].plan.timezone)
     kept = {}
     reversed_ = Opportunity.objects.filter(pk__in=paid).exclude(status=Opportunity.Status.WON)
     for pk, changed in reversed_.values_list("pk", "status_changed_at"):
-        rep, snap = paid[pk]
+        rep, line = paid[pk]
+        days = clawback.get(line.rule.version_id) if line.rule is not None else None
+        snap = line.snapshot
         closed = date.fromisoformat(snap["closed_on"])
         when = changed.astimezone(tz).date() if changed else None
-        clawed = clawback_days is not None and when and (when - closed).days <= clawback_days
+        clawed = days is not None and when and (when - closed).days <= days
         if not clawed:
             kept[pk] = {"owner": rep, "name": snap["name"], "amount": snap["amount"],
                         "closed_on": snap["closed_on"]}  # fmt: skip

@@ -280,8 +280,7 @@ def statements_run(*, plan: CommissionPlan, start: date, by: User | None = None)
         results = engine.compute(plan, start, open_reps, excluded=exclusions)
         earliest_open = _reps_with_an_earlier_draft(open_reps, start)
         fixes = engine.corrections(
-            plan, start, [r for r in open_reps if r not in earliest_open],
-            clawback_days=clawback_days(plan, start), excluded=exclusions,
+            plan, start, [r for r in open_reps if r not in earliest_open], excluded=exclusions,
         )  # fmt: skip
         now = timezone.now()
         new = [
