@@ -506,9 +506,14 @@ def corrections(
 
     For each settled (approved or locked) statement of these reps in the year before: what
     its lines would pay now, on today's records, minus what was paid for them (its own lines
-    and the corrections settled since). A won opportunity reversed within the clawback days
-    of the plan version that paid it is taken back; reversed later, or paid by a version
-    with no clawback, it stays paid. Accepted disputes paid in this period come too.
+    and the corrections settled since, in any other statement; one a manager left out counts
+    as settled: the decision is not asked again each period). A won opportunity reversed
+    within the clawback days of the plan version that paid it is taken back; reversed later,
+    or paid by a version with no clawback, it stays paid. Accepted disputes paid in this
+    period come too.
+
+    A period computed again after an unlock takes back what later statements have paid
+    for it since, so its new figure and those corrections never pay the same thing twice.
     ``excluded``: (rep id, line key) -> reason, lines a manager took out.
     """
     found: dict[int, list[Line]] = defaultdict(list)
@@ -518,7 +523,7 @@ def corrections(
             period_start__gte=start - timedelta(days=366),
         ).select_related("plan").prefetch_related("lines__rule", "exclusions")
     )  # fmt: skip
-    paid_later = _settled_corrections([s.rep_id for s in settled], start)
+    paid_later = _settled_corrections(reps, since=start - timedelta(days=366))
     groups: dict[tuple[int, date], list[Statement]] = defaultdict(list)
     for statement in settled:
         groups[(statement.plan_id, statement.period_start)].append(statement)
@@ -536,8 +541,8 @@ def corrections(
                 if line.corrects_period is None and line.kind != LineKind.DISPUTE
             }  # fmt: skip
             paid = {key: (ZERO if ln.excluded else ln.amount) for key, ln in was.items()}
-            for key, amount in paid_later.get((statement.rep_id, period_start), {}).items():
-                paid[key] = paid.get(key, ZERO) + amount
+            for key, later in paid_later.get((statement.rep_id, period_start), {}).items():
+                paid[key] = paid.get(key, ZERO) + later.amount
             expected = {ln.key: ln for ln in now[statement.rep_id].lines}
             for key in sorted(set(paid) | set(expected)):
                 now_line = expected.get(key)
@@ -547,6 +552,10 @@ def corrections(
                     found[statement.rep_id].append(
                         _correction(key, diff, statement, now_line or was.get(key), keep_won)
                     )
+    for rep in reps:
+        for key, later in sorted(paid_later.get((rep, start), {}).items()):
+            if later.amount:
+                found[rep].append(later.taken_back(key, start))
     disputes = Dispute.objects.filter(
         statement__rep_id__in=reps, status=DisputeStatus.ACCEPTED, paid_in_period=start
     ).select_related("statement")
@@ -564,17 +573,57 @@ def corrections(
     return found
 
 
-def _settled_corrections(reps: list[int], before: date) -> dict:
-    """Corrections already settled, by (rep, corrected period) and the key they correct."""
+@dataclass
+class Settled:
+    """What settled statements have decided, as corrections, for one line of one period:
+    ``amount`` paid, or left out by a manager (``left_out`` of it)."""
+
+    amount: Decimal = ZERO
+    left_out: Decimal = ZERO
+    about: str = ""
+    rule_id: int | None = None
+    source_type: str = ""
+    source_id: int | None = None
+    settled_in: set = field(default_factory=set)
+
+    def taken_back(self, key: str, period: date) -> Line:
+        """The line that takes it back from ``period``'s own statement, computed again."""
+        where = (
+            periods.label(*next(iter(self.settled_in))) if len(self.settled_in) == 1
+            else "later statements"
+        )  # fmt: skip
+        how = (
+            "Left out" if self.left_out == self.amount else
+            "Paid already" if not self.left_out else "Settled already"
+        )  # fmt: skip
+        return Line(
+            self.rule_id, LineKind.LATE_CHANGE, f"{how} in {where}: {self.about}",
+            -self.amount, self.source_type, self.source_id,
+            {"corrects": key, "about": self.about, "taken_back": True}, corrects_period=period,
+        )  # fmt: skip
+
+
+def _settled_corrections(reps: list[int], *, since: date) -> dict:
+    """Corrections in settled statements of periods from ``since``, by (rep, corrected
+    period) and the key they correct: ``Settled`` each. A left-out one counts as settled at
+    what it would have paid: a manager decided not to pay it."""
     from commissions.models import StatementLine
 
-    paid: dict = defaultdict(lambda: defaultdict(Decimal))
+    paid: dict = defaultdict(lambda: defaultdict(Settled))
     rows = StatementLine.objects.filter(
-        statement__rep_id__in=reps, statement__status__in=SETTLED,
-        statement__period_start__lt=before, corrects_period__isnull=False, excluded=False,
-    ).values_list("statement__rep_id", "corrects_period", "snapshot", "amount")  # fmt: skip
-    for rep, period, snapshot, amount in rows:
-        paid[(rep, period)][snapshot["corrects"]] += amount
+        statement__rep_id__in=reps, statement__status__in=SETTLED, corrects_period__gte=since,
+    ).values_list(
+        "statement__rep_id", "corrects_period", "snapshot", "amount", "excluded", "description",
+        "rule_id", "source_type", "source_id", "statement__plan__period",
+        "statement__period_start",
+    ).order_by("statement__period_start", "position")  # fmt: skip
+    for rep, period, snapshot, amount, excluded, description, rule, kind, source, *where in rows:
+        settled = paid[(rep, period)][snapshot["corrects"]]
+        settled.amount += amount
+        settled.left_out += amount if excluded else ZERO
+        settled.about = snapshot.get("about") or description
+        settled.rule_id, settled.source_type, settled.source_id = rule, kind, source
+        settled.settled_in.add(tuple(where))
     return paid
 
 
@@ -622,6 +671,6 @@ def _correction(key: str, diff: Decimal, statement: Statement, line, keep_won) -
     text = f"Clawback ({period}): {about}, reversed" if reversed_ else f"{period}: {about}"
     return Line(
         line.rule_id if line is not None else None, LineKind.LATE_CHANGE, text, diff,
-        source_type, source_id, {"corrects": key, "statement": statement.pk},
+        source_type, source_id, {"corrects": key, "statement": statement.pk, "about": about},
         corrects_period=statement.period_start,
     )  # fmt: skip
