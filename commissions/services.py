@@ -105,6 +105,8 @@ def plan_create(*, by: User, name: str, period: str, currency: str, timezone_nam
 def _checked_rules(rules_in) -> list[tuple[str, str, dict]]:
     checked = []
     for n, (kind, name, params) in enumerate(rules_in, start=1):
+        if kind not in RuleKind.values:
+            raise ValidationError(f"Rule {n}: choose a kind of rule.")
         try:
             checked.append((kind, (name or RuleKind(kind).label).strip(),
                             rules.clean_params(kind, params)))  # fmt: skip
