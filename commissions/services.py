@@ -125,10 +125,22 @@ def _rules_write(version: PlanVersion, checked) -> None:
 
 
 def version_has_paid(version: PlanVersion) -> bool:
-    """A version whose rules paid a line on an approved or locked statement is history."""
-    return StatementLine.objects.filter(
-        rule__version=version, statement__status__in=engine.SETTLED
-    ).exists()
+    """A version whose rules paid a line on an approved or locked statement is history; so
+    is one in force during a settled statement's period, even if it paid no line there (a
+    late record of that period is corrected at the rules it was computed with)."""
+    later = version.plan.versions.filter(effective_from__gt=version.effective_from)
+    upto = later.order_by("effective_from").values_list("effective_from", flat=True).first()
+    settled = Statement.objects.filter(
+        plan_id=version.plan_id, status__in=engine.SETTLED, period_end__gt=version.effective_from
+    )
+    if upto is not None:
+        settled = settled.filter(period_start__lt=upto)
+    return (
+        settled.exists()
+        or StatementLine.objects.filter(
+            rule__version=version, statement__status__in=engine.SETTLED
+        ).exists()
+    )
 
 
 def rules_replace(*, version: PlanVersion, rules_in, by: User) -> PlanVersion:
