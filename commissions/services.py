@@ -197,8 +197,8 @@ def version_add(*, plan: CommissionPlan, effective_from: date, rules_in, note: s
 
 
 def plan_go_live(*, plan: CommissionPlan, by: User) -> None:
-    """A draft plan starts paying; refused if one of its reps is paid by another live plan
-    for some of the same days."""
+    """A draft plan starts paying; refused if one of its reps is paid by another plan in
+    some of the same periods (a rep has one statement a period)."""
     with transaction.atomic(durable=True):
         plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.DRAFT:
@@ -212,25 +212,34 @@ def plan_go_live(*, plan: CommissionPlan, by: User) -> None:
 
 
 def overlapping_rep(plan: CommissionPlan) -> str:
-    """Why ``plan`` can't go live (a rep two plans would pay for the same days), or ""."""
+    """Why ``plan`` can't go live (a rep two plans would pay in the same periods), or ""."""
     mine = set(members(plan))
-    for other in CommissionPlan.objects.filter(status=PlanStatus.LIVE).exclude(pk=plan.pk):
+    paying = CommissionPlan.objects.filter(status__in=[PlanStatus.LIVE, PlanStatus.RETIRED])
+    for other in paying.exclude(pk=plan.pk):
         if _overlap(plan, other):
             both = mine & set(members(other))
             if both:
                 name = User.objects.filter(pk__in=both).order_by("username").first()
                 return (
-                    f"{name} is paid by “{other}” for some of the same days: end that plan "
-                    "first, or take them out of one of the two."
+                    f"{name} is paid by “{other}” in some of the same periods (one statement a "
+                    "period): end that plan before this one's first period, or take them out "
+                    "of one of the two."
                 )
     return ""
 
 
 def _overlap(one: CommissionPlan, other: CommissionPlan) -> bool:
-    """Whether the two plans pay for some of the same days."""
-    one_ends = one.effective_to or date.max
-    other_ends = other.effective_to or date.max
-    return one.effective_from <= other_ends and other.effective_from <= one_ends
+    """Whether the two plans pay in some of the same periods: one ending on March 14 and
+    the other starting on the 15th would both need the rep's one March statement."""
+
+    def span(plan: CommissionPlan) -> tuple[date, date]:
+        first = periods.start_of(plan.period, plan.effective_from)
+        if plan.effective_to is None:
+            return first, date.max
+        return first, periods.end_of(plan.period, periods.start_of(plan.period, plan.effective_to))
+
+    (one_from, one_after), (other_from, other_after) = span(one), span(other)
+    return one_from < other_after and other_from < one_after
 
 
 def plan_retire(*, plan: CommissionPlan, last_day: date, by: User) -> None:
