@@ -339,7 +339,8 @@ RECORD_RULES = {
 def _won_percent(window: Window, parts, reps, results, detail: bool, keep_won: dict) -> None:
     """A percentage of each won amount, flat or in marginal tiers of attainment: the
     period's won amounts are added up in the order they closed, and each amount is paid at
-    the rate of the band(s) it falls into, split where it crosses one."""
+    the rate of the band(s) it falls into, split where it crosses one. Only wins closed on
+    days the plan pays for count, towards attainment too."""
     rules_in = [(v, f, a, [r for r in v.rules.all() if r.kind == RuleKind.WON_PERCENT])
                 for v, f, a in parts]  # fmt: skip
     if not any(rules for *_, rules in rules_in):
@@ -347,7 +348,7 @@ def _won_percent(window: Window, parts, reps, results, detail: bool, keep_won: d
     won = list(
         Opportunity.objects.filter(
             owner_id__in=reps, status=Opportunity.Status.WON,
-            closed_on__gte=window.start, closed_on__lt=window.end,
+            closed_on__gte=parts[0][1], closed_on__lt=parts[-1][2],
         ).values_list("pk", "owner_id", "name", "amount", "closed_on")
     )  # fmt: skip
     won += [(pk, o["owner"], o["name"], Decimal(o["amount"]), date.fromisoformat(o["closed_on"]))
@@ -457,10 +458,11 @@ def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Resu
     """Within its window, the higher of this plan and the previous one on the same results,
     said in words on the statement.
 
-    The same results: the records a manager left out of this statement are left out of the
-    comparison too, and a reversed win this statement keeps paying is kept by both. The
-    previous plan: its rules as they stood at the start of the period (or on its last day,
-    if it ended before), so rules it gets later for others never reach back."""
+    The same results: the records of the days this plan pays for (not those of a gap
+    between the two plans), less those a manager left out of this statement, and with the
+    reversed wins this statement keeps paying kept by both. The previous plan: its rules as
+    they stood at the start of the period (or on its last day, if it ended before), so rules
+    it gets later for others never reach back."""
     if window.start > date.fromisoformat(rule.params["until"]):
         return
     previous = CommissionPlan.objects.filter(pk=rule.params["previous_plan"]).first()
@@ -472,8 +474,11 @@ def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Resu
         for rep, result in results.items()
     }  # fmt: skip
     as_of = min(window.start, previous.effective_to or window.start)
+    plan, first, after = window.plan, window.start, window.end  # the days this plan pays for
+    first = max(first, plan.effective_from)
+    after = min(after, plan.effective_to + timedelta(days=1)) if plan.effective_to else after
     before = compute(
-        previous, window.start, list(results), end=window.end, whole=True, as_of=as_of,
+        previous, first, list(results), end=after, whole=True, as_of=as_of,
         detail=any(left_out.values()), left_out=left_out, keep_won=keep_won, hold_harmless=False,
     )  # fmt: skip
     currency, new_name = window.plan.currency, window.plan.name

@@ -199,3 +199,20 @@ def test_a_reversed_win_is_judged_the_same_under_both_plans_of_a_hold_harmless(
     fixes = [ln.amount for ln in february.lines.filter(corrects_period=JANUARY)]
     assert sorted(fixes) == adjustments
     assert february.total == sum(adjustments, Decimal("0.00"))
+
+
+def test_hold_harmless_compares_only_the_days_the_new_plan_pays_for(rep, plan_for, pays_for_wins):
+    # The old plan ended on Dec 31; the new one starts on Jan 15: nobody pays Jan 1-14.
+    plan = plan_for(
+        ("won_percent", {"rate": "5"}),
+        ("hold_harmless", {"previous_plan": str(pays_for_wins.pk), "until": "2026-03-31"}),
+        reps=[rep], start=date(2026, 1, 15),
+    )  # fmt: skip
+    won(rep, "1000.00", date(2026, 1, 5), name="Before the plan")
+    won(rep, "1000.00", date(2026, 1, 20), name="Rollout")
+    statement = statement_for(plan, rep, JANUARY)
+    # new plan, Jan 15-31: 5% of 1,000 = 50.00; old plan on the same days: 10% = 100.00
+    assert paid(statement) == [
+        ("Won: Rollout", Decimal("50.00")),
+        ("Paid under your previous plan: €100.00 > €50.00 under Helping pays", Decimal("50.00")),
+    ]
