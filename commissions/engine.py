@@ -408,7 +408,8 @@ def _cap(rule: CommissionRule, window: Window, results: dict[int, Result]) -> No
         if paid > cap:
             result.lines.append(Line(
                 rule.pk, rule.kind, f"Capped at {display(cap, window.plan.currency)}",
-                cents(cap - paid), snapshot={"rules_paid": str(paid), "cap": str(cap)},
+                cents(cap - paid),
+                snapshot={"rules_paid": str(paid), "cap": str(cap), "version": rule.version.number},
             ))  # fmt: skip
 
 
@@ -430,7 +431,8 @@ def _floor(rule: CommissionRule, window: Window, results: dict[int, Result]) -> 
             result.lines.append(Line(
                 rule.pk, rule.kind,
                 f"Topped up to {display(floor, window.plan.currency)}, {basis}",
-                cents(floor - paid), snapshot={"paid": str(paid), "floor": str(floor)},
+                cents(floor - paid),
+                snapshot={"paid": str(paid), "floor": str(floor), "version": rule.version.number},
             ))  # fmt: skip
 
 
@@ -477,8 +479,12 @@ def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Resu
     plan, first, after = window.plan, window.start, window.end  # the days this plan pays for
     first = max(first, plan.effective_from)
     after = min(after, plan.effective_to + timedelta(days=1)) if plan.effective_to else after
+    versions = plan_versions(previous)
+    then = segments(Window(previous, first, after), versions, whole=True, as_of=as_of)
+    if not then:
+        return
     before = compute(
-        previous, first, list(results), end=after, whole=True, as_of=as_of,
+        previous, first, list(results), end=after, versions=versions, whole=True, as_of=as_of,
         detail=any(left_out.values()), left_out=left_out, keep_won=keep_won, hold_harmless=False,
     )  # fmt: skip
     currency, new_name = window.plan.currency, window.plan.name
@@ -496,7 +502,8 @@ def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Resu
             )
         result.lines.append(Line(
             rule.pk, rule.kind, text, cents(max(old - new, ZERO)),
-            snapshot={"previous_plan": previous.name, "previous": str(old), "new": str(new)},
+            snapshot={"previous_plan": previous.name, "previous": str(old), "new": str(new),
+                      "previous_version": then[0][0].number, "version": rule.version.number},
         ))  # fmt: skip
 
 

@@ -168,6 +168,7 @@ def test_hold_harmless_compares_with_the_old_rules_of_that_period(
                          rules_in=[("won_percent", "", {"rate": "50"})], by=admin_user)  # fmt: skip
     won(rep, "1000.00", date(2026, 3, 10), name="March deal")
     march = statement_for(plan, rep, MARCH)
+    assert march.lines.get(kind="hold_harmless").snapshot["previous_version"] == 1
     # March compares with the old rules of March (10%), not June's (50%):
     # 5% = 50.00 vs 100.00 -> + 50.00; and February, locked, is not reopened by June's rules
     assert paid(march) == [

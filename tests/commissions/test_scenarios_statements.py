@@ -137,6 +137,26 @@ def test_a_new_version_from_the_15th_pays_each_day_under_its_own_version_and_say
     assert statement.total == Decimal("160.00")
 
 
+def test_a_bonus_copied_into_the_new_version_pays_each_day_once(rep, admin_user, plan_for):
+    bonus = {"amount": "25.00", "help_kind": "share_story", "starts": "2026-03-10",
+             "ends": "2026-03-20"}  # fmt: skip
+    plan = plan_for(("spif", bonus), ("cap", {"amount": "60.00"}), reps=[rep])
+    services.version_add(
+        plan=plan, effective_from=date(2026, 3, 15), note="The same bonus, a higher cap",
+        rules_in=[("spif", "", bonus), ("cap", "", {"amount": "80.00"})], by=admin_user,
+    )  # fmt: skip
+    for day in (12, 14, 15, 18):
+        followup_done(rep, due=at(2026, 3, day, 9), done=at(2026, 3, day, 10), kind="share_story")
+    statement = statement_for(plan, rep, MARCH)
+    # v1 pays the 12th and 14th, v2 the 15th and 18th: 4 × 25.00 = 100.00, never 8 lines;
+    # the cap is the one in force at the end of the month (v2's 80.00): -20.00
+    assert [(ln.amount, ln.snapshot["version"]) for ln in statement.lines.all()] == [
+        (Decimal("25.00"), 1), (Decimal("25.00"), 1), (Decimal("25.00"), 2),
+        (Decimal("25.00"), 2), (Decimal("-20.00"), 2),
+    ]  # fmt: skip
+    assert statement.total == Decimal("80.00")
+
+
 def _lines(statement):
     return [(ln.key, ln.kind, ln.description, ln.amount, ln.snapshot, ln.excluded, ln.position)
             for ln in statement.lines.all()]  # fmt: skip
