@@ -199,37 +199,54 @@ def test_a_line_left_out_stays_out_when_the_draft_is_recomputed(rep, manager, pl
     assert (dana.excluded, dana.exclusion_reason) == (True, "Her own colleague")
 
 
-def test_a_floor_top_up_left_out_stays_out_when_the_draft_is_recomputed(rep, manager, plan_for):
+def test_the_floor_tops_up_around_a_line_left_out_and_it_stays_out(rep, manager, plan_for):
     plan = plan_for(PER_TALK, ("floor", {"amount": "100.00"}), reps=[rep])
-    conversation(rep, when=at(2026, 3, 3, 10))
+    talk = conversation(rep, person(rep, "Dana", "Whitfield"), when=at(2026, 3, 3, 10))
+    conversation(rep, person(rep, "Ana", "Lima"), when=at(2026, 3, 4, 10))
     statement = statement_for(plan, rep, MARCH)
-    top_up = statement.lines.get(kind="floor")
-    assert top_up.amount == Decimal("90.00")  # 100.00 - 10.00
-    services.line_exclude(statement=statement, key=top_up.key,
-                          reason="On leave most of the month", by=manager)  # fmt: skip
-    conversation(rep, when=at(2026, 3, 4, 10))
-    statement = statement_for(plan, rep, MARCH)
-    # 2 × 10.00 = 20.00; the top-up (now 80.00) stays out
-    assert statement.total == Decimal("20.00")
-    top_up = statement.lines.get(kind="floor")
-    assert (top_up.amount, top_up.excluded) == (Decimal("80.00"), True)
-
-
-def test_an_adjustment_left_out_stays_out_and_is_not_paid_later_either(
-    rep, manager, january_locked
-):
-    plan, _, _ = january_locked
-    conversation(rep, person(rep, "Ben", "Okoro"), when=at(2026, 1, 25, 10))  # logged late
-    february = statement_for(plan, rep, FEBRUARY)
-    late = february.lines.get(corrects_period=JANUARY)
-    assert late.amount == Decimal("10.00")
-    services.line_exclude(statement=february, key=late.key, reason="Ben is a colleague",
+    # 2 × 10.00 = 20.00, topped up by 80.00
+    assert statement.lines.get(kind="floor").amount == Decimal("80.00")
+    dana = statement.lines.get(source_id=talk.pk)
+    services.line_exclude(statement=statement, key=dana.key, reason="Her own colleague",
                           by=manager)  # fmt: skip
-    february = statement_for(plan, rep, FEBRUARY)
-    assert february.total == Decimal("0.00")
-    assert february.lines.get(corrects_period=JANUARY).excluded
-    settle(february, manager)
-    assert paid(statement_for(plan, rep, MARCH)) == [], "decided once, not again each month"
+    conversation(rep, person(rep, "Ben", "Okoro"), when=at(2026, 3, 5, 10))
+    statement = statement_for(plan, rep, MARCH)
+    # Dana left out: Ana and Ben 2 × 10.00 = 20.00, topped up by 80.00 -> 100.00
+    assert paid(statement) == [
+        ("Helped Ana Lima on Mar 4", Decimal("10.00")),
+        ("Helped Ben Okoro on Mar 5", Decimal("10.00")),
+        ("Topped up to €100.00, the guaranteed floor", Decimal("80.00")),
+    ]
+    assert statement.lines.get(source_id=talk.pk).excluded
+
+
+def test_adjustments_of_two_months_by_the_same_rule_are_told_apart(rep, manager, plan_for):
+    plan = plan_for(PER_TALK, ("floor", {"amount": "100.00"}), reps=[rep])
+    conversation(rep, person(rep, "Dana", "Whitfield"), when=at(2026, 1, 5, 10))
+    settle(statement_for(plan, rep, JANUARY), manager)  # 10.00 + 90.00
+    conversation(rep, person(rep, "Ana", "Lima"), when=at(2026, 2, 3, 10))
+    settle(statement_for(plan, rep, FEBRUARY), manager)  # 10.00 + 90.00
+    conversation(rep, person(rep, "Ben", "Okoro"), when=at(2026, 1, 25, 10))  # logged late
+    conversation(rep, person(rep, "Cy", "Park"), when=at(2026, 2, 20, 10))  # logged late
+    march = statement_for(plan, rep, MARCH)
+    # each late conversation (+10.00) is absorbed by its month's floor (-10.00): net 0.00,
+    # and March's own floor tops an empty month up to 100.00
+    fixes = march.lines.filter(corrects_period__isnull=False)
+    assert sorted((ln.description, ln.amount) for ln in fixes) == [
+        ("February 2026: Helped Cy Park on Feb 20", Decimal("10.00")),
+        ("February 2026: Topped up to €100.00, the guaranteed floor", Decimal("-10.00")),
+        ("January 2026: Helped Ben Okoro on Jan 25", Decimal("10.00")),
+        ("January 2026: Topped up to €100.00, the guaranteed floor", Decimal("-10.00")),
+    ]
+    assert march.total == Decimal("100.00")
+    keys = [ln.key for ln in march.lines.all()]
+    assert len(set(keys)) == len(keys), "each line its own key"
+    february_floor = fixes.get(description__startswith="February 2026: Topped up")
+    dispute = services.dispute_raise(statement=march, key=february_floor.key, by=rep,
+                                     text="Cy's talk was in February")  # fmt: skip
+    assert (dispute.line_description, dispute.line_amount) == (
+        "February 2026: Topped up to €100.00, the guaranteed floor", Decimal("-10.00"),
+    )  # fmt: skip
 
 
 def test_an_accepted_dispute_is_paid_in_the_next_open_period_rounded_half_away_from_zero(
