@@ -39,6 +39,7 @@ from prospects.models import Conversation, HelpKind, Opportunity
 HUNDRED = Decimal("100")
 ON_TIME = timedelta(days=1)  # done no later than a day after it fell due (the team week's rule)
 SETTLED = (StatementStatus.APPROVED, StatementStatus.LOCKED)
+NO_HELP = r"^\s*$"  # help given left blank, or only spaces and new lines: no help recorded
 
 
 @dataclass
@@ -103,12 +104,20 @@ class Window:
         return periods.moment(day, self.plan.timezone)
 
 
-def segments(window: Window, versions: list[PlanVersion], *, whole: bool = False):
+def segments(
+    window: Window, versions: list[PlanVersion], *, whole: bool = False, as_of: date | None = None
+):
     """(version, first day, first day after) for each version in force during the window,
-    clipped to the plan's own dates; ``whole``: the latest version over all of it (what the
-    previous plan would pay, in a hold-harmless comparison)."""
+    clipped to the plan's own dates; ``whole``: one version over all of it, whatever the
+    plan's dates: the one in force on ``as_of`` (what the previous plan paid then, in a
+    hold-harmless comparison), else the latest (a draft's rules, in a what-if)."""
     if whole:
-        return [(versions[-1], window.start, window.end)] if versions else []
+        if not versions:
+            return []
+        if as_of is None:
+            return [(versions[-1], window.start, window.end)]
+        then = [v for v in versions if v.effective_from <= as_of] or versions[:1]
+        return [(then[-1], window.start, window.end)]
     start = max(window.start, window.plan.effective_from)
     end = window.end
     if window.plan.effective_to:
@@ -135,19 +144,23 @@ def compute(
     versions: list[PlanVersion] | None = None,
     detail: bool = True,
     whole: bool = False,
+    as_of: date | None = None,
     excluded: dict[tuple[int, str], str] | None = None,
+    left_out: dict[int, set[tuple[str, int]]] | None = None,
     keep_won: dict[int, dict] | None = None,
     hold_harmless: bool = True,
 ) -> dict[int, Result]:
     """What ``plan`` pays each of ``reps`` for the period starting on ``start``.
 
-    ``excluded``: (rep id, line key) -> reason, lines a manager took out. ``keep_won``:
-    reversed opportunities to count as the won ones they were paid as (no clawback).
+    ``excluded``: (rep id, line key) -> reason, lines a manager took out. ``left_out``: rep
+    id -> the records (source type, id) they were taken out for on the statement this one is
+    compared with (needs ``detail``). ``keep_won``: reversed opportunities to count as the
+    won ones they were paid as (no clawback). ``whole`` and ``as_of``: see ``segments``.
     """
     window = Window(plan, start, end or periods.end_of(plan.period, start))
     versions = plan_versions(plan) if versions is None else versions
     results = {rep: Result(rep) for rep in reps}
-    parts = segments(window, versions, whole=whole)
+    parts = segments(window, versions, whole=whole, as_of=as_of)
     if not parts or not reps:
         return results
     for version, first, after in parts:
@@ -157,19 +170,35 @@ def compute(
                 for rep, line in pay(rule, window, first, after, reps, detail):
                     results[rep].lines.append(line)
     _won_percent(window, parts, reps, results, detail, keep_won or {})
-    for (rep, key), reason in (excluded or {}).items():
+    _leave_out(results, excluded)
+    for rep, sources in (left_out or {}).items():
         for line in results[rep].lines if rep in results else []:
-            if line.key == key:
-                line.excluded, line.exclusion_reason = True, reason
+            if line.source_type and (line.source_type, line.source_id) in sources:
+                line.excluded, line.exclusion_reason = True, "Left out of the statement"
     last = parts[-1][0]
     statement_rules = {r.kind: r for r in last.rules.all() if r.kind not in RECORD_KINDS}
+    # In this order, each seeing the lines before it (and a line a manager took out of the
+    # statement staying out, a cap or a top-up too): the cap on what the rules paid, the
+    # floor under what is left, and the higher of this plan and the previous one.
     if RuleKind.CAP in statement_rules:
         _cap(statement_rules[RuleKind.CAP], window, results)
+        _leave_out(results, excluded)
     if RuleKind.FLOOR in statement_rules:
         _floor(statement_rules[RuleKind.FLOOR], window, results)
+        _leave_out(results, excluded)
     if hold_harmless and RuleKind.HOLD_HARMLESS in statement_rules:
-        _hold_harmless(statement_rules[RuleKind.HOLD_HARMLESS], window, results)
+        _hold_harmless(statement_rules[RuleKind.HOLD_HARMLESS], window, results, keep_won or {})
+        _leave_out(results, excluded)
     return results
+
+
+def _leave_out(results: dict[int, Result], excluded: dict[tuple[int, str], str] | None) -> None:
+    """Mark the lines a manager took out of the statement (by their key), with the reason."""
+    for rep, result in results.items() if excluded else ():
+        for line in result.lines:
+            reason = excluded.get((rep, line.key))
+            if reason is not None:
+                line.excluded, line.exclusion_reason = True, reason
 
 
 # --- Rules that pay for records ------------------------------------------------------------
@@ -183,7 +212,7 @@ def _conversations(rule: CommissionRule, window: Window, first, after, reps, det
         Conversation.objects.filter(
             rep_id__in=reps, occurred_at__gte=window.at(first), occurred_at__lt=window.at(after)
         )
-        .exclude(help_given="")
+        .exclude(help_given__regex=NO_HELP)
         .annotate(day=TruncDate("occurred_at", tzinfo=window.tz))
     )
     if not detail:
@@ -310,7 +339,8 @@ RECORD_RULES = {
 def _won_percent(window: Window, parts, reps, results, detail: bool, keep_won: dict) -> None:
     """A percentage of each won amount, flat or in marginal tiers of attainment: the
     period's won amounts are added up in the order they closed, and each amount is paid at
-    the rate of the band(s) it falls into, split where it crosses one."""
+    the rate of the band(s) it falls into, split where it crosses one. Only wins closed on
+    days the plan pays for count, towards attainment too."""
     rules_in = [(v, f, a, [r for r in v.rules.all() if r.kind == RuleKind.WON_PERCENT])
                 for v, f, a in parts]  # fmt: skip
     if not any(rules for *_, rules in rules_in):
@@ -318,7 +348,7 @@ def _won_percent(window: Window, parts, reps, results, detail: bool, keep_won: d
     won = list(
         Opportunity.objects.filter(
             owner_id__in=reps, status=Opportunity.Status.WON,
-            closed_on__gte=window.start, closed_on__lt=window.end,
+            closed_on__gte=parts[0][1], closed_on__lt=parts[-1][2],
         ).values_list("pk", "owner_id", "name", "amount", "closed_on")
     )  # fmt: skip
     won += [(pk, o["owner"], o["name"], Decimal(o["amount"]), date.fromisoformat(o["closed_on"]))
@@ -378,7 +408,8 @@ def _cap(rule: CommissionRule, window: Window, results: dict[int, Result]) -> No
         if paid > cap:
             result.lines.append(Line(
                 rule.pk, rule.kind, f"Capped at {display(cap, window.plan.currency)}",
-                cents(cap - paid), snapshot={"rules_paid": str(paid), "cap": str(cap)},
+                cents(cap - paid),
+                snapshot={"rules_paid": str(paid), "cap": str(cap), "version": rule.version.number},
             ))  # fmt: skip
 
 
@@ -400,7 +431,8 @@ def _floor(rule: CommissionRule, window: Window, results: dict[int, Result]) -> 
             result.lines.append(Line(
                 rule.pk, rule.kind,
                 f"Topped up to {display(floor, window.plan.currency)}, {basis}",
-                cents(floor - paid), snapshot={"paid": str(paid), "floor": str(floor)},
+                cents(floor - paid),
+                snapshot={"paid": str(paid), "floor": str(floor), "version": rule.version.number},
             ))  # fmt: skip
 
 
@@ -423,17 +455,37 @@ def baseline_averages(reps: list[int], first: date, last: date) -> dict[int, Dec
     return {rep: cents(sums[rep] / n) for rep, n in counts.items() if n}
 
 
-def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Result]) -> None:
+def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Result],
+                   keep_won: dict) -> None:  # fmt: skip
     """Within its window, the higher of this plan and the previous one on the same results,
-    said in words on the statement."""
+    said in words on the statement.
+
+    The same results: the records of the days this plan pays for (not those of a gap
+    between the two plans), less those a manager left out of this statement, and with the
+    reversed wins this statement keeps paying kept by both. The previous plan: its rules as
+    they stood at the start of the period (or on its last day, if it ended before), so rules
+    it gets later for others never reach back."""
     if window.start > date.fromisoformat(rule.params["until"]):
         return
     previous = CommissionPlan.objects.filter(pk=rule.params["previous_plan"]).first()
     if previous is None:
         return
+    left_out = {
+        rep: {(ln.source_type, ln.source_id) for ln in result.lines
+              if ln.excluded and ln.source_type and ln.kind in RECORD_KINDS}
+        for rep, result in results.items()
+    }  # fmt: skip
+    as_of = min(window.start, previous.effective_to or window.start)
+    plan, first, after = window.plan, window.start, window.end  # the days this plan pays for
+    first = max(first, plan.effective_from)
+    after = min(after, plan.effective_to + timedelta(days=1)) if plan.effective_to else after
+    versions = plan_versions(previous)
+    then = segments(Window(previous, first, after), versions, whole=True, as_of=as_of)
+    if not then:
+        return
     before = compute(
-        previous, window.start, list(results), end=window.end, whole=True, detail=False,
-        hold_harmless=False,
+        previous, first, list(results), end=after, versions=versions, whole=True, as_of=as_of,
+        detail=any(left_out.values()), left_out=left_out, keep_won=keep_won, hold_harmless=False,
     )  # fmt: skip
     currency, new_name = window.plan.currency, window.plan.name
     for rep, result in results.items():
@@ -450,35 +502,45 @@ def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Resu
             )
         result.lines.append(Line(
             rule.pk, rule.kind, text, cents(max(old - new, ZERO)),
-            snapshot={"previous_plan": previous.name, "previous": str(old), "new": str(new)},
+            snapshot={"previous_plan": previous.name, "previous": str(old), "new": str(new),
+                      "previous_version": then[0][0].number, "version": rule.version.number},
         ))  # fmt: skip
 
 
 # --- Setting earlier periods right -------------------------------------------------------
 
 
-def corrections(plan: CommissionPlan, start: date, reps: list[int], *, clawback_days: int | None):
+def corrections(
+    plan: CommissionPlan, start: date, reps: list[int], *,
+    excluded: dict[tuple[int, str], str] | None = None,
+) -> dict[int, list[Line]]:  # fmt: skip
     """Lines for the open period starting ``start`` that set settled periods right.
 
     For each settled (approved or locked) statement of these reps in the year before: what
     its lines would pay now, on today's records, minus what was paid for them (its own lines
-    and the corrections settled since). A won opportunity reversed within the plan's
-    clawback days of closing is taken back; reversed later, or with no clawback rule, it
-    stays paid. Accepted disputes paid in this period come too.
+    and the corrections settled since, in any other statement; one a manager left out counts
+    as settled: the decision is not asked again each period). A won opportunity reversed
+    within the clawback days of the plan version that paid it is taken back; reversed later,
+    or paid by a version with no clawback, it stays paid. Accepted disputes paid in this
+    period come too.
+
+    A period computed again after an unlock takes back what later statements have paid
+    for it since, so its new figure and those corrections never pay the same thing twice.
+    ``excluded``: (rep id, line key) -> reason, lines a manager took out.
     """
     found: dict[int, list[Line]] = defaultdict(list)
     settled = list(
         Statement.objects.filter(
             rep_id__in=reps, status__in=SETTLED, period_start__lt=start,
             period_start__gte=start - timedelta(days=366),
-        ).select_related("plan").prefetch_related("lines", "exclusions")
+        ).select_related("plan").prefetch_related("lines__rule", "exclusions")
     )  # fmt: skip
-    paid_later = _settled_corrections([s.rep_id for s in settled], start)
+    paid_later = _settled_corrections(reps, since=start - timedelta(days=366))
     groups: dict[tuple[int, date], list[Statement]] = defaultdict(list)
     for statement in settled:
         groups[(statement.plan_id, statement.period_start)].append(statement)
     for (_, period_start), statements in sorted(groups.items(), key=lambda g: g[0][1]):
-        keep_won = _kept_wins(statements, clawback_days, plan.timezone)
+        keep_won = _kept_wins(statements)
         now = compute(
             statements[0].plan, period_start, [s.rep_id for s in statements],
             end=statements[0].period_end,
@@ -486,10 +548,13 @@ def corrections(plan: CommissionPlan, start: date, reps: list[int], *, clawback_
             keep_won=keep_won,
         )  # fmt: skip
         for statement in statements:
-            was = {line.key: line for line in statement.lines.all() if line.corrects_period is None}
+            was = {
+                line.key: line for line in statement.lines.all()
+                if line.corrects_period is None and line.kind != LineKind.DISPUTE
+            }  # fmt: skip
             paid = {key: (ZERO if ln.excluded else ln.amount) for key, ln in was.items()}
-            for key, amount in paid_later.get((statement.rep_id, period_start), {}).items():
-                paid[key] = paid.get(key, ZERO) + amount
+            for key, later in paid_later.get((statement.rep_id, period_start), {}).items():
+                paid[key] = paid.get(key, ZERO) + later.amount
             expected = {ln.key: ln for ln in now[statement.rep_id].lines}
             for key in sorted(set(paid) | set(expected)):
                 now_line = expected.get(key)
@@ -499,6 +564,10 @@ def corrections(plan: CommissionPlan, start: date, reps: list[int], *, clawback_
                     found[statement.rep_id].append(
                         _correction(key, diff, statement, now_line or was.get(key), keep_won)
                     )
+    for rep in reps:
+        for key, later in sorted(paid_later.get((rep, start), {}).items()):
+            if later.amount:
+                found[rep].append(later.taken_back(key, start))
     disputes = Dispute.objects.filter(
         statement__rep_id__in=reps, status=DisputeStatus.ACCEPTED, paid_in_period=start
     ).select_related("statement")
@@ -508,42 +577,94 @@ def corrections(plan: CommissionPlan, start: date, reps: list[int], *, clawback_
             dispute.adjustment, "dispute", dispute.pk,
             {"answer": dispute.answer, "period": dispute.statement.period_start.isoformat()},
         ))  # fmt: skip
+    for rep, lines in found.items():
+        for line in lines:
+            reason = (excluded or {}).get((rep, line.key))
+            if reason is not None:
+                line.excluded, line.exclusion_reason = True, reason
     return found
 
 
-def _settled_corrections(reps: list[int], before: date) -> dict:
-    """Corrections already settled, by (rep, corrected period) and the key they correct."""
+@dataclass
+class Settled:
+    """What settled statements have decided, as corrections, for one line of one period:
+    ``amount`` paid, or left out by a manager (``left_out`` of it)."""
+
+    amount: Decimal = ZERO
+    left_out: Decimal = ZERO
+    about: str = ""
+    rule_id: int | None = None
+    source_type: str = ""
+    source_id: int | None = None
+    settled_in: set = field(default_factory=set)
+
+    def taken_back(self, key: str, period: date) -> Line:
+        """The line that takes it back from ``period``'s own statement, computed again."""
+        where = (
+            periods.label(*next(iter(self.settled_in))) if len(self.settled_in) == 1
+            else "later statements"
+        )  # fmt: skip
+        how = (
+            "Left out" if self.left_out == self.amount else
+            "Paid already" if not self.left_out else "Settled already"
+        )  # fmt: skip
+        return Line(
+            self.rule_id, LineKind.LATE_CHANGE, f"{how} in {where}: {self.about}",
+            -self.amount, self.source_type, self.source_id,
+            {"corrects": key, "about": self.about, "taken_back": True}, corrects_period=period,
+        )  # fmt: skip
+
+
+def _settled_corrections(reps: list[int], *, since: date) -> dict:
+    """Corrections in settled statements of periods from ``since``, by (rep, corrected
+    period) and the key they correct: ``Settled`` each. A left-out one counts as settled at
+    what it would have paid: a manager decided not to pay it."""
     from commissions.models import StatementLine
 
-    paid: dict = defaultdict(lambda: defaultdict(Decimal))
+    paid: dict = defaultdict(lambda: defaultdict(Settled))
     rows = StatementLine.objects.filter(
-        statement__rep_id__in=reps, statement__status__in=SETTLED,
-        statement__period_start__lt=before, corrects_period__isnull=False, excluded=False,
-    ).values_list("statement__rep_id", "corrects_period", "snapshot", "amount")  # fmt: skip
-    for rep, period, snapshot, amount in rows:
-        paid[(rep, period)][snapshot["corrects"]] += amount
+        statement__rep_id__in=reps, statement__status__in=SETTLED, corrects_period__gte=since,
+    ).values_list(
+        "statement__rep_id", "corrects_period", "snapshot", "amount", "excluded", "description",
+        "rule_id", "source_type", "source_id", "statement__plan__period",
+        "statement__period_start",
+    ).order_by("statement__period_start", "position")  # fmt: skip
+    for rep, period, snapshot, amount, excluded, description, rule, kind, source, *where in rows:
+        settled = paid[(rep, period)][snapshot["corrects"]]
+        settled.amount += amount
+        settled.left_out += amount if excluded else ZERO
+        settled.about = snapshot.get("about") or description
+        settled.rule_id, settled.source_type, settled.source_id = rule, kind, source
+        settled.settled_in.add(tuple(where))
     return paid
 
 
-def _kept_wins(statements: list[Statement], clawback_days: int | None, tz_name: str) -> dict:
+def _kept_wins(statements: list[Statement]) -> dict:
     """Wins paid on these statements that are won no more, but stay paid: reversed after the
-    clawback window, or with no clawback at all."""
+    clawback days of the version that paid them, or paid by a version with no clawback."""
     paid = {
-        line.source_id: (statement.rep_id, line.snapshot)
+        line.source_id: (statement.rep_id, line)
         for statement in statements
         for line in statement.lines.all()
         if line.kind == RuleKind.WON_PERCENT and line.source_type == "opportunity"
     }
     if not paid:
         return {}
-    tz = zoneinfo.ZoneInfo(tz_name)
+    versions = {line.rule.version_id for _, line in paid.values() if line.rule is not None}
+    clawback = dict(
+        CommissionRule.objects.filter(version_id__in=versions, kind=RuleKind.CLAWBACK)
+        .values_list("version_id", "params__days")
+    )  # fmt: skip
+    tz = zoneinfo.ZoneInfo(statements[0].plan.timezone)
     kept = {}
     reversed_ = Opportunity.objects.filter(pk__in=paid).exclude(status=Opportunity.Status.WON)
     for pk, changed in reversed_.values_list("pk", "status_changed_at"):
-        rep, snap = paid[pk]
+        rep, line = paid[pk]
+        days = clawback.get(line.rule.version_id) if line.rule is not None else None
+        snap = line.snapshot
         closed = date.fromisoformat(snap["closed_on"])
         when = changed.astimezone(tz).date() if changed else None
-        clawed = clawback_days is not None and when and (when - closed).days <= clawback_days
+        clawed = days is not None and when and (when - closed).days <= days
         if not clawed:
             kept[pk] = {"owner": rep, "name": snap["name"], "amount": snap["amount"],
                         "closed_on": snap["closed_on"]}  # fmt: skip
@@ -562,6 +683,6 @@ def _correction(key: str, diff: Decimal, statement: Statement, line, keep_won) -
     text = f"Clawback ({period}): {about}, reversed" if reversed_ else f"{period}: {about}"
     return Line(
         line.rule_id if line is not None else None, LineKind.LATE_CHANGE, text, diff,
-        source_type, source_id, {"corrects": key, "statement": statement.pk},
+        source_type, source_id, {"corrects": key, "statement": statement.pk, "about": about},
         corrects_period=statement.period_start,
     )  # fmt: skip

@@ -259,7 +259,10 @@ class StatementLine(models.Model):
 
     @property
     def key(self) -> str:
-        """What the line is about, the same from one computation to the next."""
+        """What the line is about, the same from one computation to the next (a correction:
+        the line it corrects, in the period it corrects, as ``engine.Line.key`` says)."""
+        if self.corrects_period and self.snapshot.get("corrects"):
+            return f"{self.snapshot['corrects']}@{self.corrects_period:%Y-%m-%d}"
         return line_key(self.rule_id, self.kind, self.source_type, self.source_id)
 
 

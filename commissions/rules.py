@@ -90,6 +90,8 @@ def clean_params(kind: str, raw: dict, *, plan: CommissionPlan | None = None) ->
     """The parameters of a ``kind`` rule, checked; ``ValidationError`` (by field) otherwise."""
     errors: dict[str, str] = {}
     params: dict = {}
+    if not isinstance(raw, dict):
+        raise ValidationError({"params": "Give the rule's parameters by name (amount, rate…)."})
     if kind in (RuleKind.PER_CONVERSATION, RuleKind.PER_FOLLOWUP, RuleKind.PER_SOURCED_OPPORTUNITY):
         params["amount"] = _money(raw, "amount", errors)
     elif kind == RuleKind.WON_PERCENT:
@@ -141,6 +143,9 @@ def _won_percent(raw: dict, errors: dict) -> dict:
     if not tiers:
         rate = _rate(raw.get("rate", ""), "rate", errors)
         return {"rate": rate}
+    if not isinstance(tiers, list) or not all(isinstance(tier, dict) for tier in tiers):
+        errors["tiers"] = "Give the tiers as a list, each with its rate and where it ends (up_to)."
+        return {}
     quota = _money(raw, "quota", errors, positive=True)
     clean, last = [], Decimal("0")
     for n, tier in enumerate(tiers, start=1):

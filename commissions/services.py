@@ -109,6 +109,8 @@ def plan_create(*, by: User, name: str, period: str, currency: str, timezone_nam
 def _checked_rules(rules_in) -> list[tuple[str, str, dict]]:
     checked = []
     for n, (kind, name, params) in enumerate(rules_in, start=1):
+        if kind not in RuleKind.values:
+            raise ValidationError(f"Rule {n}: choose a kind of rule.")
         try:
             checked.append((kind, (name or RuleKind(kind).label).strip(),
                             rules.clean_params(kind, params)))  # fmt: skip
@@ -127,10 +129,22 @@ def _rules_write(version: PlanVersion, checked) -> None:
 
 
 def version_has_paid(version: PlanVersion) -> bool:
-    """A version whose rules paid a line on an approved or locked statement is history."""
-    return StatementLine.objects.filter(
-        rule__version=version, statement__status__in=engine.SETTLED
-    ).exists()
+    """A version whose rules paid a line on an approved or locked statement is history; so
+    is one in force during a settled statement's period, even if it paid no line there (a
+    late record of that period is corrected at the rules it was computed with)."""
+    later = version.plan.versions.filter(effective_from__gt=version.effective_from)
+    upto = later.order_by("effective_from").values_list("effective_from", flat=True).first()
+    settled = Statement.objects.filter(
+        plan_id=version.plan_id, status__in=engine.SETTLED, period_end__gt=version.effective_from
+    )
+    if upto is not None:
+        settled = settled.filter(period_start__lt=upto)
+    return (
+        settled.exists()
+        or StatementLine.objects.filter(
+            rule__version=version, statement__status__in=engine.SETTLED
+        ).exists()
+    )
 
 
 def rules_replace(*, version: PlanVersion, rules_in, by: User) -> PlanVersion:
@@ -283,8 +297,8 @@ def version_add(*, plan: CommissionPlan, effective_from: date, rules_in, note: s
 
 
 def plan_go_live(*, plan: CommissionPlan, by: User) -> None:
-    """A draft plan starts paying; refused if one of its reps is paid by another live plan
-    for some of the same days."""
+    """A draft plan starts paying; refused if one of its reps is paid by another plan in
+    some of the same periods (a rep has one statement a period)."""
     with transaction.atomic(durable=True):
         plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.DRAFT:
@@ -298,25 +312,34 @@ def plan_go_live(*, plan: CommissionPlan, by: User) -> None:
 
 
 def overlapping_rep(plan: CommissionPlan) -> str:
-    """Why ``plan`` can't go live (a rep two plans would pay for the same days), or ""."""
+    """Why ``plan`` can't go live (a rep two plans would pay in the same periods), or ""."""
     mine = set(members(plan))
-    for other in CommissionPlan.objects.filter(status=PlanStatus.LIVE).exclude(pk=plan.pk):
+    paying = CommissionPlan.objects.filter(status__in=[PlanStatus.LIVE, PlanStatus.RETIRED])
+    for other in paying.exclude(pk=plan.pk):
         if _overlap(plan, other):
             both = mine & set(members(other))
             if both:
                 name = User.objects.filter(pk__in=both).order_by("username").first()
                 return (
-                    f"{name} is paid by “{other}” for some of the same days: end that plan "
-                    "first, or take them out of one of the two."
+                    f"{name} is paid by “{other}” in some of the same periods (one statement a "
+                    "period): end that plan before this one's first period, or take them out "
+                    "of one of the two."
                 )
     return ""
 
 
 def _overlap(one: CommissionPlan, other: CommissionPlan) -> bool:
-    """Whether the two plans pay for some of the same days."""
-    one_ends = one.effective_to or date.max
-    other_ends = other.effective_to or date.max
-    return one.effective_from <= other_ends and other.effective_from <= one_ends
+    """Whether the two plans pay in some of the same periods: one ending on March 14 and
+    the other starting on the 15th would both need the rep's one March statement."""
+
+    def span(plan: CommissionPlan) -> tuple[date, date]:
+        first = periods.start_of(plan.period, plan.effective_from)
+        if plan.effective_to is None:
+            return first, date.max
+        return first, periods.end_of(plan.period, periods.start_of(plan.period, plan.effective_to))
+
+    (one_from, one_after), (other_from, other_after) = span(one), span(other)
+    return one_from < other_after and other_from < one_after
 
 
 def plan_retire(*, plan: CommissionPlan, last_day: date, by: User) -> None:
@@ -380,8 +403,7 @@ def statements_run(*, plan: CommissionPlan, start: date, by: User | None = None)
         results = engine.compute(plan, start, open_reps, excluded=exclusions)
         earliest_open = _reps_with_an_earlier_draft(open_reps, start)
         fixes = engine.corrections(
-            plan, start, [r for r in open_reps if r not in earliest_open],
-            clawback_days=clawback_days(plan, start),
+            plan, start, [r for r in open_reps if r not in earliest_open], excluded=exclusions,
         )  # fmt: skip
         now = timezone.now()
         new = [

@@ -6,10 +6,22 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import NoReverseMatch, reverse
 
-from commissions import services
+from commissions import periods, services
+from commissions.models import Statement
 from prospects.models import Opportunity
 from tests.factories import ConversationFactory, FollowUpFactory, ProspectFactory
+
+
+@pytest.fixture(autouse=True)
+def _statement_pages(settings):
+    """Approving a statement notifies the rep with a link to it; until the commission
+    screens are on this branch, stand-in pages give those links somewhere to point."""
+    try:
+        reverse("commissions:statement_detail", args=[1])
+    except NoReverseMatch:
+        settings.ROOT_URLCONF = "tests.commissions.stub_urls"
 
 
 @pytest.fixture
@@ -57,3 +69,27 @@ def won(rep, amount, closed_on, *, name=None, sourced=False):
         amount=Decimal(amount), status="won", opened_on=closed_on, closed_on=closed_on,
         source_conversation=talk,
     )  # fmt: skip
+
+
+def person(rep, first: str, last: str):
+    """A prospect of ``rep``'s with a name the statement lines can be checked against."""
+    return ProspectFactory(owner=rep, first_name=first, last_name=last)
+
+
+def statement_for(plan, rep, start: date) -> Statement:
+    """Run ``plan``'s statements for the period holding ``start`` and give ``rep``'s."""
+    services.statements_run(plan=plan, start=start)
+    return Statement.objects.get(rep=rep, period_start=periods.start_of(plan.period, start))
+
+
+def paid(statement: Statement) -> list[tuple[str, Decimal]]:
+    """What the statement pays, line by line (left-out lines not shown)."""
+    return [(ln.description, ln.amount) for ln in statement.lines.filter(excluded=False)]
+
+
+def settle(statement: Statement, manager) -> Statement:
+    """A manager approves and locks the statement."""
+    services.statement_approve(statement=statement, by=manager)
+    services.statement_lock(statement=statement, by=manager)
+    statement.refresh_from_db()
+    return statement
