@@ -497,7 +497,7 @@ def _hold_harmless(rule: CommissionRule, window: Window, results: dict[int, Resu
             )
         else:
             text = (
-                f"{new_name} pays you more: {display(new, currency)} ≥ "
+                f"You earn more under {new_name}: {display(new, currency)} ≥ "
                 f"{display(old, currency)} under {previous.name}"
             )
         result.lines.append(Line(
@@ -522,7 +522,7 @@ def corrections(
     as settled: the decision is not asked again each period). A won opportunity reversed
     within the clawback days of the plan version that paid it is taken back; reversed later,
     or paid by a version with no clawback, it stays paid. Accepted disputes paid in this
-    period come too.
+    period come with ``disputes_paid``, for every open period (not only a rep's earliest).
 
     A period computed again after an unlock takes back what later statements have paid
     for it since, so its new figure and those corrections never pay the same thing twice.
@@ -568,6 +568,18 @@ def corrections(
         for key, later in sorted(paid_later.get((rep, start), {}).items()):
             if later.amount:
                 found[rep].append(later.taken_back(key, start))
+    for rep, lines in found.items():
+        for line in lines:
+            reason = (excluded or {}).get((rep, line.key))
+            if reason is not None:
+                line.excluded, line.exclusion_reason = True, reason
+    return found
+
+
+def disputes_paid(reps: list[int], start: date) -> dict[int, list[Line]]:
+    """The accepted disputes paid in the period starting ``start``: each is paid in the
+    period its answer named, whether or not the rep has an earlier period still open."""
+    found: dict[int, list[Line]] = defaultdict(list)
     disputes = Dispute.objects.filter(
         statement__rep_id__in=reps, status=DisputeStatus.ACCEPTED, paid_in_period=start
     ).select_related("statement")
@@ -577,11 +589,6 @@ def corrections(
             dispute.adjustment, "dispute", dispute.pk,
             {"answer": dispute.answer, "period": dispute.statement.period_start.isoformat()},
         ))  # fmt: skip
-    for rep, lines in found.items():
-        for line in lines:
-            reason = (excluded or {}).get((rep, line.key))
-            if reason is not None:
-                line.excluded, line.exclusion_reason = True, reason
     return found
 
 

@@ -405,6 +405,8 @@ def statements_run(*, plan: CommissionPlan, start: date, by: User | None = None)
         fixes = engine.corrections(
             plan, start, [r for r in open_reps if r not in earliest_open], excluded=exclusions,
         )  # fmt: skip
+        for rep, paid in engine.disputes_paid(open_reps, start).items():
+            fixes.setdefault(rep, []).extend(paid)
         now = timezone.now()
         new = [
             Statement(plan=plan, rep_id=rep, period_start=start, period_end=end,

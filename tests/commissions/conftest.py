@@ -6,22 +6,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 
 from commissions import periods, services
 from commissions.models import Statement
 from prospects.models import Opportunity
 from tests.factories import ConversationFactory, FollowUpFactory, ProspectFactory
-
-
-@pytest.fixture(autouse=True)
-def _statement_pages(settings):
-    """Approving a statement notifies the rep with a link to it; until the commission
-    screens are on this branch, stand-in pages give those links somewhere to point."""
-    try:
-        reverse("commissions:statement_detail", args=[1])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.commissions.stub_urls"
 
 
 @pytest.fixture

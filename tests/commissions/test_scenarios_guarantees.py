@@ -113,7 +113,7 @@ def test_hold_harmless_says_so_when_the_new_plan_pays_more(rep, plan_for, pays_f
     statement = statement_for(plan, rep, JANUARY)
     # new: 5% of 2,000 = 100.00 + 485.00 = 585.00; old: 10% of 2,000 = 200.00: nothing to add
     assert paid(statement)[-1] == (
-        "Helping pays pays you more: €585.00 ≥ €200.00 under Pays for wins",
+        "You earn more under Helping pays: €585.00 ≥ €200.00 under Pays for wins",
         Decimal("0.00"),
     )
     assert statement.total == Decimal("585.00")
@@ -146,7 +146,7 @@ def test_hold_harmless_compares_on_the_same_results_without_a_line_left_out(
     statement.refresh_from_db()
     # without the deal: new 10.00, old 0.00 -> the old plan can't pay for the deal either
     assert paid(statement)[-1] == (
-        "Helping pays pays you more: €10.00 ≥ €0.00 under Pays for wins",
+        "You earn more under Helping pays: €10.00 ≥ €0.00 under Pays for wins",
         Decimal("0.00"),
     )
     assert statement.total == Decimal("10.00")

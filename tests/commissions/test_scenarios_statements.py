@@ -276,6 +276,24 @@ def test_an_accepted_dispute_is_paid_in_the_next_open_period_rounded_half_away_f
     assert paid(statement_for(plan, rep, MARCH)) == [], "paid once"
 
 
+def test_a_dispute_is_paid_even_while_an_earlier_month_is_still_open(rep, manager, plan_for):
+    """January stays a draft (its questions unsettled); February is approved, and a
+    dispute about it is accepted: March, the next open period after February, pays it."""
+    plan = plan_for(PER_TALK, reps=[rep])
+    conversation(rep, when=at(2026, 1, 5, 10))
+    conversation(rep, when=at(2026, 2, 5, 10))
+    statement_for(plan, rep, JANUARY)  # left open
+    february = settle(statement_for(plan, rep, FEBRUARY), manager)
+    line = february.lines.get()
+    raised = services.dispute_raise(statement=february, key=line.key, text="Twice", by=rep)
+    services.dispute_answer(dispute=raised, accept=True, answer="Yes", by=manager,
+                            adjustment=Decimal("10.00"))  # fmt: skip
+    march = statement_for(plan, rep, MARCH)
+    # no conversation in March: 0.00 + the accepted dispute 10.00
+    assert paid(march) == [(f"Dispute accepted: {line.description}", Decimal("10.00"))]
+    assert march.total == Decimal("10.00")
+
+
 @pytest.mark.parametrize(
     ("reversed_on", "clawed_back"),
     [
