@@ -216,6 +216,19 @@ class FollowUp(models.Model):
     def cancel(self, *, note: str, by=None) -> None:
         self._move(FollowUpStatus.CANCELLED, by, note=note)
 
+    def revise(self, *, fields: list[str], by) -> None:
+        """Save a direct change of ``fields`` of an open follow-up (what it offers, made in
+        Django admin) and keep it in the history: who changed what."""
+        if not self.is_open:
+            raise ValidationError(f"This follow-up is already {self.get_status_display().lower()}.")
+        names = ", ".join(str(self._meta.get_field(name).verbose_name) for name in fields)
+        with transaction.atomic():
+            self.save(update_fields=fields)
+            FollowUpEvent.objects.create(
+                followup=self, actor=by, from_status=self.status, to_status=self.status,
+                note=f"changed {names}"[:300],
+            )  # fmt: skip
+
     def reassign(self, *, to, by) -> None:
         if not self.is_open:
             raise ValidationError("Only open follow-ups can be handed over.")
