@@ -132,10 +132,11 @@ class FollowUpAdminForm(forms.ModelForm):
 
 
 class FollowUpEventInline(admin.TabularInline):
-    """The history, as the app wrote it."""
+    """The history, as the app wrote it (each row headed by its move: "Due → Snoozed")."""
 
     model = FollowUpEvent
-    fields = ("at", "actor", "from_status", "to_status", "note")
+    verbose_name_plural = "history"
+    fields = ("at", "actor", "note")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -257,6 +257,9 @@ class FollowUpEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display() or 'New'} → {self.get_to_status_display()}"
+
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
@@ -270,6 +273,9 @@ class CalendarFeed(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"
 
     def rotate(self) -> None:
         self.token = new_feed_token()
@@ -288,3 +294,6 @@ class DigestSent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "local_date"], name="digest_once_a_day")
         ]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.local_date:%Y-%m-%d}"

@@ -21,16 +21,26 @@ this app's own models: the inbox, its mails and the worker heartbeat, all read-o
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 
 from empathy_crm.models import NoticeEmail, Notification, WorkerHeartbeat
 from empathy_crm.paginator import EstimatedCountPaginator
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
-    """Editable, never deleted here (see the module's docstring)."""
+    """Editable, never deleted here (see the module's docstring). A related row (an owner,
+    a team) is chosen in its field, not added, changed or deleted from beside it."""
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            formfield.widget.can_add_related = False
+            formfield.widget.can_change_related = False
+            formfield.widget.can_delete_related = False
+        return formfield
 
 
 class ReadOnlyAdmin(NoDeleteAdmin):
@@ -52,7 +62,7 @@ class BigTableAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     ordering = ("-pk",)
     sortable_by = ()
-    list_per_page = 50
+    list_per_page = 25  # as the app's lists: rendering the rows is most of such a page
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -124,7 +124,7 @@ class ProspectAdmin(BigTableAdmin, NoDeleteAdmin):
     ``conversation_log`` service from the conversations: read-only here."""
 
     form = ProspectAdminForm
-    list_display = ("name", "email", "team", "owner", "account", "stage", "last_helpful_touch_at")
+    list_display = ("name", "email", "team", "owner", "account")
     list_select_related = ("team", "owner", "account")
     list_filter = ("stage", "willingness", "feeling_trend", "do_not_contact", "team")
     # Trigram indexes on PostgreSQL (prospects/0003) serve these contains-searches.
