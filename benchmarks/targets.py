@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,26 @@ PAGES: list[Page] = [
          lambda ctx: f"/empathy-maps/{ctx['map']}/review/"),
     Page("persona map, 10k members (manager)", "manager",
          lambda ctx: f"/empathy-maps/personas/{ctx['persona']}/"),
+    # Django admin: the raw data, at full size (the admin is a superuser).
+    Page("admin: prospects (100k)", "admin", lambda ctx: "/admin/prospects/prospect/"),
+    Page("admin: prospects, searched", "admin",
+         lambda ctx: "/admin/prospects/prospect/?q=whitfield4243"),
+    Page("admin: prospects, one team", "admin",
+         lambda ctx: f"/admin/prospects/prospect/?team__id__exact={ctx['rep'].team_id}"),
+    Page("admin: a prospect", "admin",
+         lambda ctx: f"/admin/prospects/prospect/{ctx['prospect']}/change/"),
+    Page("admin: accounts (20k)", "admin", lambda ctx: "/admin/prospects/account/"),
+    Page("admin: conversations (1M)", "admin", lambda ctx: "/admin/prospects/conversation/"),
+    Page("admin: conversations, one person", "admin",
+         lambda ctx: f"/admin/prospects/conversation/?q={quote(ctx['prospect_email'])}"),
+    Page("admin: engagements (200k)", "admin", lambda ctx: "/admin/prospects/engagement/"),
+    Page("admin: follow-ups (500k)", "admin", lambda ctx: "/admin/concierge/followup/"),
+    Page("admin: follow-ups, scheduled", "admin",
+         lambda ctx: "/admin/concierge/followup/?status__exact=scheduled"),
+    Page("admin: a follow-up", "admin",
+         lambda ctx: f"/admin/concierge/followup/{ctx['followup']}/change/"),
+    Page("admin: map entries (300k)", "admin", lambda ctx: "/admin/empathy_maps/entry/"),
+    Page("admin: empathy maps (20k)", "admin", lambda ctx: "/admin/empathy_maps/empathymap/"),
 ]  # fmt: skip
 
 
@@ -331,7 +351,7 @@ def context() -> dict:
         Prospect.objects.filter(owner=rep, account__isnull=False)
         .annotate(n=Count("conversations"))
         .order_by("-n")
-        .values("pk", "account_id")
+        .values("pk", "account_id", "email")
         .first()
     )
     from concierge.models import FollowUp
@@ -347,6 +367,8 @@ def context() -> dict:
         .select_related("owner__team")
         .first()
     )
+    followups = FollowUp.objects.values_list("pk", flat=True)
+    followup = followups.filter(prospect_id=prospect["pk"]).first() or followups.first()
     no_role = User.objects.get_or_create(
         username="bench_no_role", defaults={"first_name": "Nora", "last_name": "Nobody"}
     )[0]
@@ -361,5 +383,7 @@ def context() -> dict:
         "manager": manager,
         "admin": admin,
         "prospect": prospect["pk"],
+        "prospect_email": prospect["email"],
         "account": prospect["account_id"],
+        "followup": followup,
     }
