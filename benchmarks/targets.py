@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,26 @@ PAGES: list[Page] = [
     Page("my earnings (rep)", "rep", lambda ctx: "/commissions/earnings/"),
     Page("statements (manager, period)", "manager",
          lambda ctx: f"/commissions/statements/?period={ctx['statements_period']}"),
+    # Django admin: the raw data, at full size (the admin is a superuser).
+    Page("admin: prospects (100k)", "admin", lambda ctx: "/admin/prospects/prospect/"),
+    Page("admin: prospects, searched", "admin",
+         lambda ctx: "/admin/prospects/prospect/?q=whitfield4243"),
+    Page("admin: prospects, one team", "admin",
+         lambda ctx: f"/admin/prospects/prospect/?team__id__exact={ctx['rep'].team_id}"),
+    Page("admin: a prospect", "admin",
+         lambda ctx: f"/admin/prospects/prospect/{ctx['prospect']}/change/"),
+    Page("admin: accounts (20k)", "admin", lambda ctx: "/admin/prospects/account/"),
+    Page("admin: conversations (1M)", "admin", lambda ctx: "/admin/prospects/conversation/"),
+    Page("admin: conversations, one person", "admin",
+         lambda ctx: f"/admin/prospects/conversation/?q={quote(ctx['prospect_email'])}"),
+    Page("admin: engagements (200k)", "admin", lambda ctx: "/admin/prospects/engagement/"),
+    Page("admin: follow-ups (500k)", "admin", lambda ctx: "/admin/concierge/followup/"),
+    Page("admin: follow-ups, scheduled", "admin",
+         lambda ctx: "/admin/concierge/followup/?status__exact=scheduled"),
+    Page("admin: a follow-up", "admin",
+         lambda ctx: f"/admin/concierge/followup/{ctx['followup']}/change/"),
+    Page("admin: map entries (300k)", "admin", lambda ctx: "/admin/empathy_maps/entry/"),
+    Page("admin: empathy maps (20k)", "admin", lambda ctx: "/admin/empathy_maps/empathymap/"),
 ]  # fmt: skip
 
 
@@ -388,7 +408,7 @@ def context() -> dict:
         Prospect.objects.filter(owner=rep, account__isnull=False)
         .annotate(n=Count("conversations"))
         .order_by("-n")
-        .values("pk", "account_id")
+        .values("pk", "account_id", "email")
         .first()
     )
     from concierge.models import FollowUp
@@ -412,6 +432,8 @@ def context() -> dict:
         .values_list("period_start", flat=True)
         .first()
     )
+    followups = FollowUp.objects.values_list("pk", flat=True)
+    followup = followups.filter(prospect_id=prospect["pk"]).first() or followups.first()
     no_role = User.objects.get_or_create(
         username="bench_no_role", defaults={"first_name": "Nora", "last_name": "Nobody"}
     )[0]
@@ -427,5 +449,7 @@ def context() -> dict:
         "admin": admin,
         "statements_period": statements_period,
         "prospect": prospect["pk"],
+        "prospect_email": prospect["email"],
         "account": prospect["account_id"],
+        "followup": followup,
     }

@@ -216,6 +216,19 @@ class FollowUp(models.Model):
     def cancel(self, *, note: str, by=None) -> None:
         self._move(FollowUpStatus.CANCELLED, by, note=note)
 
+    def revise(self, *, fields: list[str], by) -> None:
+        """Save a direct change of ``fields`` of an open follow-up (what it offers, made in
+        Django admin) and keep it in the history: who changed what."""
+        if not self.is_open:
+            raise ValidationError(f"This follow-up is already {self.get_status_display().lower()}.")
+        names = ", ".join(str(self._meta.get_field(name).verbose_name) for name in fields)
+        with transaction.atomic():
+            self.save(update_fields=fields)
+            FollowUpEvent.objects.create(
+                followup=self, actor=by, from_status=self.status, to_status=self.status,
+                note=f"changed {names}"[:300],
+            )  # fmt: skip
+
     def reassign(self, *, to, by) -> None:
         if not self.is_open:
             raise ValidationError("Only open follow-ups can be handed over.")
@@ -244,6 +257,9 @@ class FollowUpEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display() or 'New'} → {self.get_to_status_display()}"
+
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
@@ -257,6 +273,9 @@ class CalendarFeed(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"
 
     def rotate(self) -> None:
         self.token = new_feed_token()
@@ -275,3 +294,6 @@ class DigestSent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "local_date"], name="digest_once_a_day")
         ]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.local_date:%Y-%m-%d}"

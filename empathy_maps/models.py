@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from empathy_crm.access import ScopedQuerySet
 
@@ -208,6 +209,9 @@ class MapVersion(models.Model):
             models.UniqueConstraint(fields=["map", "number"], name="map_version_number_once")
         ]
 
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
 
 class ReviewComment(models.Model):
     map = models.ForeignKey(EmpathyMap, on_delete=models.CASCADE, related_name="comments")
@@ -223,3 +227,6 @@ class ReviewComment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return Truncator(self.text).chars(60)

@@ -551,6 +551,9 @@ class InboundDelivery(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.idempotency_key
+
 
 class ProspectEvent(models.Model):
     """Something that happened to a person that the app may act on: the outbox.

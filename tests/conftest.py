@@ -95,6 +95,14 @@ def session_queries(settings) -> int:
     return 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 
 
+@pytest.fixture
+def count_queries() -> int:
+    """Queries a big list in Django admin spends on counting its rows
+    (``EstimatedCountPaginator``): on PostgreSQL the planner's estimate, then, below 10,000
+    rows (as in every test), the exact count; elsewhere the count alone."""
+    return 2 if connection.vendor == "postgresql" else 1
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -128,6 +136,12 @@ def manager(team):
 @pytest.fixture
 def admin_user(db):
     return make_admin(username="boss", is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    """Who uses Django admin: staff, with every permission."""
+    return make_admin(username="root", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

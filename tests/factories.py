@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -103,6 +105,7 @@ class FormSourceFactory(factory.django.DjangoModelFactory):
         model = "prospects.FormSource"
 
     name = factory.Sequence(lambda n: f"Form {n}")
+    team = factory.SubFactory(TeamFactory)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -110,6 +113,56 @@ class FormSourceFactory(factory.django.DjangoModelFactory):
         source.secret_issue()
         source.save()
         return source
+
+
+class ContentAssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prospects.ContentAsset"
+
+    title = factory.Sequence(lambda n: f"Rollout checklist {n}")
+    kind = "checklist"
+    url = factory.Sequence(lambda n: f"https://example.com/checklist-{n}")
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    """An open opportunity of the person's account, owned by their owner."""
+
+    class Meta:
+        model = "prospects.Opportunity"
+
+    prospect = factory.SubFactory(ProspectFactory)
+    account = factory.SelfAttribute("prospect.account")
+    owner = factory.SelfAttribute("prospect.owner")
+    name = factory.Sequence(lambda n: f"Rollout {n}")
+    amount = "1200.00"
+
+
+class ProspectEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prospects.ProspectEvent"
+
+    prospect = factory.SubFactory(ProspectFactory)
+    kind = "new_engagement"
+    key = factory.Sequence(lambda n: f"engagement:{n}")
+
+
+class InboundDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prospects.InboundDelivery"
+
+    form_source = factory.SubFactory(FormSourceFactory)
+    idempotency_key = factory.Sequence(lambda n: f"form-submission-{n}")
+    response_body = factory.LazyFunction(lambda: {"prospect_created": True})
+
+
+class ProspectImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prospects.ProspectImport"
+
+    filename = factory.Sequence(lambda n: f"people-{n}.csv")
+    content = "email,first_name\ngrace@brightpath.example,Grace\n"
+    total_rows = 1
+    status = "done"
 
 
 # --- Concierge ----------------------------------------------------------------------------
@@ -141,3 +194,31 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     kind = "send_resource"
     help_offered = "Send the onboarding checklist."
     due_at = factory.LazyFunction(timezone.now)
+
+
+class DigestSentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "concierge.DigestSent"
+
+    local_date = factory.Sequence(lambda n: timezone.localdate() - timedelta(days=n))
+
+
+# --- The shared bottom: inbox, mails, heartbeat ---------------------------------------------
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "empathy_crm.Notification"
+
+    kind = "followup_due"
+    message = "Check in for Dana Whitfield"
+    key = factory.Sequence(lambda n: f"followup:{n}")
+
+
+class NoticeEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "empathy_crm.NoticeEmail"
+
+    message_id = factory.Sequence(lambda n: f"<notices.{n}.feedface@crm.example.com>")
+    notice_count = 1
+    lease_until = factory.LazyFunction(timezone.now)
