@@ -450,9 +450,10 @@ def _lines_write(lines: list[StatementLine]) -> None:
         StatementLine.objects.bulk_create(lines, batch_size=2000)
         return
     table = StatementLine._meta.db_table
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy,
+    ):
         for line in lines:
             copy.write_row((
                 line.statement.pk, line.rule_id, line.kind, line.description,
