@@ -39,8 +39,11 @@ class Job:
 
 FLOOR = Page("floor: /healthz (SELECT 1)", None, lambda ctx: "/healthz")
 
+#: The frame: a signed-in page with no data (session, user, base template). Every page's
+#: median is compared with it, measured just before.
+FRAME = Page("signed in, no data (no-role home)", "no_role", lambda ctx: "/")
+
 PAGES: list[Page] = [
-    Page("signed in, no data (no-role home)", "no_role", lambda ctx: "/"),
     Page("home (rep)", "rep", lambda ctx: "/"),
     Page("home (manager)", "manager", lambda ctx: "/"),
     Page("home (admin)", "admin", lambda ctx: "/"),

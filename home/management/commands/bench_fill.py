@@ -17,6 +17,9 @@ from people.bench import fill_people
 from people.models import User
 from prospects.bench import fill_prospects
 
+SCALED = ("accounts", "prospects", "conversations", "engagements", "followups", "due_followups",
+          "opportunities")  # fmt: skip
+
 
 class Command(BaseCommand):
     help = "Fill an empty database with benchmark data."
@@ -31,8 +34,14 @@ class Command(BaseCommand):
         parser.add_argument("--followups", type=int, default=500_000)
         parser.add_argument("--due-followups", type=int, default=100_000)
         parser.add_argument("--opportunities", type=int, default=50_000)
+        parser.add_argument(
+            "--scale", type=float, default=1.0,
+            help="multiply every volume (not the teams and reps): 10 is ten times the data",
+        )  # fmt: skip
 
-    def handle(self, *args, teams: int, reps_per_team: int, **options) -> None:
+    def handle(self, *args, teams: int, reps_per_team: int, scale: float, **options) -> None:
+        for name in SCALED:
+            options[name] = max(1, round(options[name] * scale))
         volumes = {k: options[k] for k in ("accounts", "prospects", "conversations", "engagements")}
         if User.objects.exists():
             raise CommandError("bench_fill expects an empty database; make bench creates one.")
