@@ -144,6 +144,37 @@ else:
         # No JIT: it pays off for long analytic queries, not for pages. A list query the
         # planner over-estimates spent 250 ms compiling to run for 50.
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Behind PgBouncer in transaction mode (DATABASE_POOL_MODE=transaction) a connection is
+# shared between clients from one transaction to the next: no server-side cursors (they
+# outlive a transaction), no prepared statements, and no startup options (PgBouncer refuses
+# them: set JIT off on the database instead, ALTER DATABASE … SET jit = off).
+DATABASE_POOL_MODE = env_str("DATABASE_POOL_MODE")
+if DATABASE_POOL_MODE not in ("", "session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOL_MODE must be empty, session or transaction.")
+
+
+def pooled(database: dict) -> dict:
+    if DATABASE_POOL_MODE == "transaction" and database["ENGINE"].endswith("postgresql"):
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database["OPTIONS"].pop("options", None)
+        database["OPTIONS"]["prepare_threshold"] = None
+    return database
+
+
+pooled(DATABASES["default"])
+# A PostgreSQL replica for the reports (``empathy_crm/db.py``): reads inside
+# ``reports_from_replica()`` go there, everything else to the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = pooled(
+        {
+            **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60)),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+            "TEST": {"MIRROR": "default"},
+        }
+    )
+DATABASE_ROUTERS = ["empathy_crm.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -------------------------------------------------------------------

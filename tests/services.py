@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -291,3 +292,45 @@ def smtp_sink(*, hold_first: bool = False) -> Iterator[SmtpSink]:
     finally:
         sink.release()
         controller.stop()
+
+
+@contextmanager
+def pgbouncer(*, pool_mode: str = "transaction") -> Iterator[int]:
+    """A PgBouncer of the test's own in front of the test's PostgreSQL, on a free port;
+    yields the port. It refuses to run as root, so as root it runs as ``postgres``, with
+    its files in a folder that user can reach (pytest's own are private to root)."""
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(binary).exists():
+        pytest.skip("no pgbouncer: apt-get install pgbouncer (CI has it)")
+    db = connection.settings_dict
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
+    (folder / "users.txt").write_text(f'"{db["USER"] or "postgres"}" ""\n')
+    (folder / "pgbouncer.ini").write_text(
+        "[databases]\n"
+        f"* = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {folder / 'users.txt'}\n"
+        f"pool_mode = {pool_mode}\ndefault_pool_size = 2\nmax_client_conn = 50\n"
+        f"logfile = {folder / 'pgbouncer.log'}\npidfile = {folder / 'pgbouncer.pid'}\n"
+    )
+    folder.chmod(0o777)
+    for path in folder.iterdir():
+        path.chmod(0o666)
+    command = [binary, str(folder / "pgbouncer.ini")]
+    if os.geteuid() == 0:
+        command[1:1] = ["-u", "postgres"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+    def answers() -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    try:
+        wait_for(answers, timeout=10, what=f"pgbouncer on port {port}")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
