@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import connection
 
-from tests.factories import ProspectFactory
 from tests import services
+from tests.factories import ProspectFactory
 from tests.services import pgbouncer
 
 pytestmark = pytest.mark.django_db(transaction=True)
