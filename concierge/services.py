@@ -122,46 +122,49 @@ def followup_snooze(*, followup: FollowUp, until: str, on: date | None = None, b
 # --- Delivery -----------------------------------------------------------------------------
 
 
-def due_followups_dispatch(*, now: datetime | None = None, batch: int = 500) -> int:
+def due_followups_dispatch(*, now: datetime | None = None, batch: int = 2000) -> int:
     """Mark due follow-ups as due and notify their assignees in the app, each exactly once.
 
     Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED, so dispatchers running at once
     take different rows; a worker killed mid-batch rolls its claim back for the next run.
+    Each status is read on its own, oldest first, straight from the (status, due_at) index:
+    with both statuses in one IN, PostgreSQL sorted every due row again for each batch.
     """
     now = now or timezone.now()
     url = reverse("concierge:followup_detail", args=[0]).replace("/0/", "/{}/")
+    labels = dict(HelpKind.choices)
     total = 0
-    while True:
-        with transaction.atomic(durable=True):
-            rows = list(
-                FollowUp.objects.filter(status__in=WAITING_STATUSES, due_at__lte=now)
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("due_at")
-                .values_list(
-                    "pk", "assignee_id", "kind", "prospect__first_name", "prospect__last_name"
-                )[:batch]
-            )
-            if not rows:
-                break
-            FollowUp.objects.filter(pk__in=[r[0] for r in rows]).update(
-                status=FollowUpStatus.DUE, notified_at=now
-            )
-            labels = dict(HelpKind.choices)
-            Notification.objects.bulk_create(
-                [
-                    Notification(
-                        user_id=assignee,
-                        kind=Notification.Kind.FOLLOWUP_DUE,
-                        key=f"followup:{pk}",
-                        url=url.format(pk),
-                        created_at=now,
-                        message=f"{labels[kind]} for {first} {last}".strip(),
-                    )
-                    for pk, assignee, kind, first, last in rows
-                ],
-                ignore_conflicts=True,  # one notice per follow-up, whatever runs at once
-            )
-        total += len(rows)
+    for status in WAITING_STATUSES:
+        while True:
+            with transaction.atomic(durable=True):
+                rows = list(
+                    FollowUp.objects.filter(status=status, due_at__lte=now)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .order_by("due_at")
+                    .values_list(
+                        "pk", "assignee_id", "kind", "prospect__first_name", "prospect__last_name"
+                    )[:batch]
+                )
+                if not rows:
+                    break
+                FollowUp.objects.filter(pk__in=[r[0] for r in rows]).update(
+                    status=FollowUpStatus.DUE, notified_at=now
+                )
+                Notification.objects.bulk_create(
+                    [
+                        Notification(
+                            user_id=assignee,
+                            kind=Notification.Kind.FOLLOWUP_DUE,
+                            key=f"followup:{pk}",
+                            url=url.format(pk),
+                            created_at=now,
+                            message=f"{labels[kind]} for {first} {last}".strip(),
+                        )
+                        for pk, assignee, kind, first, last in rows
+                    ],
+                    ignore_conflicts=True,  # one notice per follow-up, whatever runs at once
+                )
+            total += len(rows)
     return total
 
 
