@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "empathy_maps",
     "concierge",
     "commissions",
+    "insights",
     "home",
 ]
 
@@ -321,6 +322,8 @@ CELERY_BEAT_SCHEDULE = {
     "recount-personas": {"task": "empathy_maps.personas_recount", "schedule": 60.0 * 15},
     # Draft commission statements of this period and the last, recomputed every night.
     "refresh-statements": {"task": "commissions.statements_refresh", "schedule": 60.0 * 60 * 24},
+    # The insights rollups: each team's comparison, weeks and topics (the pages say how fresh).
+    "refresh-insights": {"task": "insights.refresh", "schedule": 60.0 * 15},
 }
 
 # --- Concierge follow-ups ----------------------------------------------------------------

@@ -21,6 +21,7 @@ urlpatterns = [
     path("prospects/", include("prospects.urls")),
     path("concierge/", include("concierge.urls")),
     path("empathy-maps/", include("empathy_maps.urls")),
+    path("insights/", include("insights.urls")),
     path("api/inbound/engagements/", inbound_engagements, name="inbound_engagements"),
     path("admin/", admin.site.urls),
 ]
