@@ -213,6 +213,14 @@ class Metric:
     change_small: bool = False
     did_small: bool = False
 
+    # The cells by name, for templates.
+    before_all = property(lambda self: self.cells[BEFORE, ALL])
+    after_all = property(lambda self: self.cells[AFTER, ALL])
+    before_helped = property(lambda self: self.cells[BEFORE, HELPED])
+    before_not = property(lambda self: self.cells[BEFORE, NOT_HELPED])
+    after_helped = property(lambda self: self.cells[AFTER, HELPED])
+    after_not = property(lambda self: self.cells[AFTER, NOT_HELPED])
+
 
 METRICS = [
     ("people", "People newly engaged", "count", "people", "people"),
