@@ -31,7 +31,7 @@ i if in into is it its itself just let lets me more most my myself no nor not no
 once only or other our ours ourselves out over own really same shall she should so some such
 than that the their theirs them themselves then there these they this those through to too
 under until up very was we were what when where which while who whom why will with would you
-your yours yourself yourselves actually basically exactly still even also maybe perhaps
+others your yours yourself yourselves actually basically exactly still even also maybe perhaps
 quite rather somehow something anything everything thing things way ever much many lot lots
 us don't doesn't can't won't isn't aren't we're they're i'm it's that's what's
 """.split())
