@@ -68,6 +68,9 @@ PAGES: list[Page] = [
          lambda ctx: f"/empathy-maps/{ctx['map']}/review/"),
     Page("persona map, 10k members (manager)", "manager",
          lambda ctx: f"/empathy-maps/personas/{ctx['persona']}/"),
+    Page("insights (manager)", "manager", lambda ctx: "/insights/"),
+    Page("insights (rep)", "rep", lambda ctx: "/insights/"),
+    Page("insights (admin, all teams)", "admin", lambda ctx: "/insights/"),
 ]  # fmt: skip
 
 
@@ -301,6 +304,15 @@ def playbook_expansion(ctx: dict) -> int:
         ProspectEvent.objects.filter(key__startswith=f"bench-exp-{run}-").delete()
 
 
+def insights_refresh(ctx: dict) -> int:
+    """What beat runs every 15 minutes: topics, weeks and every team's comparison."""
+    from insights import services
+    from people.models import Team
+
+    services.refresh_all()
+    return Team.objects.count()
+
+
 JOBS: list[Job] = [
     Job("floor: /healthz, 4 clients, 10 s (req)", floor_throughput),
     Job("inbound endpoint, 4 clients, 10 s (req)", inbound_throughput),
@@ -314,6 +326,7 @@ JOBS: list[Job] = [
         teardown=notices_email_teardown,
         target="≥ 20,000 notices/min",
     ),
+    Job("insights rollups, every team (teams)", insights_refresh, target="< 15 min (its beat)"),
 ]
 
 

@@ -717,7 +717,7 @@ def rows_for(scope: Scope, found: list[Comparison], which: str, period: str, coh
                                 if k == kind and item == key))  # fmt: skip
             rows = [r for r in rows if r.pk in ids]
         result.extend(rows)
-    return result
+    return sorted(result, key=lambda row: row.pk)
 
 
 def load_rows(which: str, rows: list[metrics.Row]) -> list:

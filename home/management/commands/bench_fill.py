@@ -12,6 +12,7 @@ from django.db import transaction
 
 from concierge.bench import fill_concierge
 from empathy_maps.bench import fill_empathy_maps
+from insights.bench import fill_insights, fill_insights_rollups
 from people.bench import fill_people
 from people.models import User
 from prospects.bench import fill_prospects
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--engagements", type=int, default=200_000)
         parser.add_argument("--followups", type=int, default=500_000)
         parser.add_argument("--due-followups", type=int, default=100_000)
+        parser.add_argument("--opportunities", type=int, default=50_000)
 
     def handle(self, *args, teams: int, reps_per_team: int, **options) -> None:
         volumes = {k: options[k] for k in ("accounts", "prospects", "conversations", "engagements")}
@@ -44,9 +46,13 @@ class Command(BaseCommand):
                 ),
             ),
             ("empathy maps", fill_empathy_maps),
+            ("opportunities", lambda: fill_insights(opportunities=options["opportunities"])),
         ]
         for name, step in steps:
             started = time.perf_counter()
             with transaction.atomic():
                 step()
             self.stdout.write(f"  filled {name:<14} in {time.perf_counter() - started:6.1f}s")
+        started = time.perf_counter()
+        fill_insights_rollups()  # its own transactions, as beat runs it
+        self.stdout.write(f"  filled {'insights':<14} in {time.perf_counter() - started:6.1f}s")
