@@ -34,10 +34,32 @@ def fill_insights(*, opportunities: int = 50_000) -> None:
         if (today - opened).days > 30 and rng.random() < 0.7:
             status = "won" if rng.random() < 0.55 else "lost"
             closed = min(today, opened + timedelta(days=rng.randint(5, 60)))
-        rows.append((account_id, pk, owner_id, f"Bench deal {n}",
-                     Decimal(rng.choice([5000, 12000, 30000])), status, opened, closed))  # fmt: skip
-    copy_rows(Opportunity, ["account_id", "prospect_id", "owner_id", "name", "amount", "status",
-                            "opened_on", "closed_on"], rows)  # fmt: skip
+        rows.append(
+            (
+                account_id,
+                pk,
+                owner_id,
+                f"Bench deal {n}",
+                Decimal(rng.choice([5000, 12000, 30000])),
+                status,
+                opened,
+                closed,
+            )
+        )
+    copy_rows(
+        Opportunity,
+        [
+            "account_id",
+            "prospect_id",
+            "owner_id",
+            "name",
+            "amount",
+            "status",
+            "opened_on",
+            "closed_on",
+        ],
+        rows,
+    )
     switched = today - timedelta(days=SWITCHED_DAYS_AGO)
     TeamInsights.objects.bulk_create(
         TeamInsights(team=team, switched_on=switched, timezone="America/Chicago")

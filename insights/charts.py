@@ -30,8 +30,12 @@ def _frame(weeks: list[dict], low: float, high: float, switch: date | None) -> d
     labels = []
     for index, week in enumerate(weeks):
         if index % max(1, len(weeks) // 6) == 0:
-            labels.append({"x": round(LEFT + step * (index + 0.5), 1),
-                           "text": week["week"].strftime("%-d %b")})  # fmt: skip
+            labels.append(
+                {
+                    "x": round(LEFT + step * (index + 0.5), 1),
+                    "text": week["week"].strftime("%-d %b"),
+                }
+            )
     marker = None
     if switch:
         for index, week in enumerate(weeks):
@@ -39,11 +43,19 @@ def _frame(weeks: list[dict], low: float, high: float, switch: date | None) -> d
                 offset = (switch - week["week"]).days / 7
                 marker = round(LEFT + step * (index + offset), 1)
     return {
-        "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT,
-        "bottom": HEIGHT - BOTTOM, "top": TOP, "step": step, "y": y,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "bottom": HEIGHT - BOTTOM,
+        "top": TOP,
+        "step": step,
+        "y": y,
         "ticks": [{"y": y(t), "label": f"{t:g}"} for t in ticks],
-        "labels": labels, "label_y": HEIGHT - 8, "marker": marker,
-    }  # fmt: skip
+        "labels": labels,
+        "label_y": HEIGHT - 8,
+        "marker": marker,
+    }
 
 
 def bars(weeks: list[dict], stacks: list[tuple[str, str]], switch: date | None) -> dict:
@@ -57,17 +69,28 @@ def bars(weeks: list[dict], stacks: list[tuple[str, str]], switch: date | None) 
         for key, css in stacks:
             value = week.get(key) or 0
             if value:
-                shapes.append({
-                    "x": round(LEFT + step * index + step * 0.15, 1), "w": round(step * 0.7, 1),
-                    "y": y(base + value), "h": round(y(base) - y(base + value), 1), "css": css,
-                    "title": f"Week of {week['week']:%-d %b %Y}: {value}",
-                })  # fmt: skip
+                shapes.append(
+                    {
+                        "x": round(LEFT + step * index + step * 0.15, 1),
+                        "w": round(step * 0.7, 1),
+                        "y": y(base + value),
+                        "h": round(y(base) - y(base + value), 1),
+                        "css": css,
+                        "title": f"Week of {week['week']:%-d %b %Y}: {value}",
+                    }
+                )
             base += value
     return {**frame, "bars": shapes}
 
 
-def lines(weeks: list[dict], series: list[tuple[str, str]], switch: date | None,
-          *, low: float | None = None, high: float | None = None) -> dict:  # fmt: skip
+def lines(
+    weeks: list[dict],
+    series: list[tuple[str, str]],
+    switch: date | None,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+) -> dict:
     """A line per series (value key, CSS class); weeks without a value leave a gap."""
     values = [w.get(k) for w in weeks for k, _ in series if w.get(k) is not None]
     low = min([0, *values]) if low is None else low
@@ -88,8 +111,9 @@ def lines(weeks: list[dict], series: list[tuple[str, str]], switch: date | None,
                 continue
             x = round(LEFT + step * (index + 0.5), 1)
             current.append(f"{x},{y(value)}")
-            points.append({"x": x, "y": y(value),
-                           "title": f"Week of {week['week']:%-d %b %Y}: {value:g}"})  # fmt: skip
+            points.append(
+                {"x": x, "y": y(value), "title": f"Week of {week['week']:%-d %b %Y}: {value:g}"}
+            )
         if current:
             segments.append(" ".join(current))
         drawn.append({"css": css, "segments": segments, "points": points})
@@ -105,7 +129,8 @@ def week_charts(weeks: list[dict], switch: date | None) -> dict:
         week["on_time_pct"] = round(100 * week["on_time"] / done) if done else None
     return {
         "opportunities": bars(weeks, [("helped", "bar-helped"), ("other", "bar-other")], switch),
-        "people": lines(weeks, [("new_people", "line-people"), ("first_helps", "line-helped")],
-                        switch),
+        "people": lines(
+            weeks, [("new_people", "line-people"), ("first_helps", "line-helped")], switch
+        ),
         "shift": lines(weeks, [("shift", "line-shift")], switch, low=-2, high=2),
     }

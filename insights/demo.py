@@ -25,25 +25,34 @@ SWITCH_DAYS_AGO = 182  # two quarters of helping
 BASELINE_DAYS = 91  # one quarter of converting before that
 
 QUESTIONS = [
-    "How long does onboarding really take?", "How long will the onboarding take?",
+    "How long does onboarding really take?",
+    "How long will the onboarding take?",
     "How long does onboarding take for a team like ours?",
-    "What will our security team ask?", "What will our security review ask for?",
-    "How do we roll this out without a revolt?", "How do we roll it out without a revolt from the floor?",
-    "How do others forecast with messy data?", "How do other teams forecast with messy data?",
-    "What does it cost to run after year one?", "What does it really cost after year one?",
+    "What will our security team ask?",
+    "What will our security review ask for?",
+    "How do we roll this out without a revolt?",
+    "How do we roll it out without a revolt from the floor?",
+    "How do others forecast with messy data?",
+    "How do other teams forecast with messy data?",
+    "What does it cost to run after year one?",
+    "What does it really cost after year one?",
     "Who trains new staff when people leave?",
-]  # fmt: skip
+]
 FRUSTRATIONS = [
-    "The last tool was forced on us.", "Another tool forced on us by IT.",
+    "The last tool was forced on us.",
+    "Another tool forced on us by IT.",
     "Vendors never answer the security questionnaire.",
-    "Every demo assumes clean data.", "Every vendor demo assumes our data is clean.",
+    "Every demo assumes clean data.",
+    "Every vendor demo assumes our data is clean.",
     "Nobody has time for training.",
-]  # fmt: skip
+]
 ROADBLOCKS = [
-    "No budget until next quarter.", "Budget frozen until next quarter.",
-    "IT has no capacity this year.", "Compliance review takes months.",
+    "No budget until next quarter.",
+    "Budget frozen until next quarter.",
+    "IT has no capacity this year.",
+    "Compliance review takes months.",
     "Data lives in three systems.",
-]  # fmt: skip
+]
 HELP = [
     "Shared how a team like theirs rolled out depot by depot.",
     "Sent the security checklist before they asked.",
@@ -51,15 +60,73 @@ HELP = [
     "Introduced them to a customer who solved the same problem.",
     "Answered their question straight, with the numbers.",
 ]
-QUOTES = ["That is exactly what I needed.", "Finally someone who answers the question.",
-          "I can take this to my boss today."]  # fmt: skip
-FIRST = ["Alex", "Bea", "Carlos", "Dee", "Erin", "Femi", "Gus", "Hana", "Ivo", "Jia", "Kai",
-         "Lars", "Mina", "Noor", "Olu", "Pia", "Quinn", "Ravi", "Sara", "Theo"]  # fmt: skip
-LAST = ["Ambler", "Brooks", "Castillo", "Dunn", "Eze", "Fischer", "Gallo", "Haas", "Ito",
-        "Jansen", "Kowalski", "Lindqvist", "Moreau", "Novak", "Ortiz", "Park"]  # fmt: skip
-COMPANIES = ["Alder", "Birchway", "Cobalt", "Driftwood", "Elmstead", "Foxglove", "Granite",
-             "Hollow Oak", "Ironbridge", "Juniper", "Keystone", "Larkspur", "Meridian",
-             "Northgate", "Oakridge", "Pinecrest", "Quarry", "Redwood", "Saltmarsh", "Tidewater"]  # fmt: skip
+QUOTES = [
+    "That is exactly what I needed.",
+    "Finally someone who answers the question.",
+    "I can take this to my boss today.",
+]
+FIRST = [
+    "Alex",
+    "Bea",
+    "Carlos",
+    "Dee",
+    "Erin",
+    "Femi",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jia",
+    "Kai",
+    "Lars",
+    "Mina",
+    "Noor",
+    "Olu",
+    "Pia",
+    "Quinn",
+    "Ravi",
+    "Sara",
+    "Theo",
+]
+LAST = [
+    "Ambler",
+    "Brooks",
+    "Castillo",
+    "Dunn",
+    "Eze",
+    "Fischer",
+    "Gallo",
+    "Haas",
+    "Ito",
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "Ortiz",
+    "Park",
+]
+COMPANIES = [
+    "Alder",
+    "Birchway",
+    "Cobalt",
+    "Driftwood",
+    "Elmstead",
+    "Foxglove",
+    "Granite",
+    "Hollow Oak",
+    "Ironbridge",
+    "Juniper",
+    "Keystone",
+    "Larkspur",
+    "Meridian",
+    "Northgate",
+    "Oakridge",
+    "Pinecrest",
+    "Quarry",
+    "Redwood",
+    "Saltmarsh",
+    "Tidewater",
+]
 SOURCE = "Story"  # marks the story's people, so seeding again adds nothing
 
 
@@ -75,11 +142,16 @@ def seed_insights(users: dict[str, User]) -> None:
         ContentAsset.objects.create(title="A guide", kind="guide")
     ]
     accounts = Account.objects.bulk_create(
-        Account(team=team, name=f"{name} {kind}", domain=f"{name.lower().replace(' ', '')}-{kind.lower()}.example",
-                owner=reps[n % len(reps)], industry="Services")
+        Account(
+            team=team,
+            name=f"{name} {kind}",
+            domain=f"{name.lower().replace(' ', '')}-{kind.lower()}.example",
+            owner=reps[n % len(reps)],
+            industry="Services",
+        )
         for n, (name, kind) in enumerate((c, k) for k in ("Group", "Partners") for c in COMPANIES)
-    )  # fmt: skip
-    plans = [("before", 130, 0.30)] + [("after", 280, 0.72)]
+    )
+    plans = [("before", 130, 0.30), ("after", 280, 0.72)]
     people: list[tuple] = []
     for era, count, helped_share in plans:
         for n in range(count):
@@ -89,50 +161,98 @@ def seed_insights(users: dict[str, User]) -> None:
                 engaged = switch + timedelta(days=rng.uniform(0, SWITCH_DAYS_AGO - 2))
             people.append((era, engaged, rng.random() < helped_share, n))
     prospects = Prospect.objects.bulk_create(
-        Prospect(team=team, first_name=FIRST[i % len(FIRST)], last_name=LAST[(i // 3) % len(LAST)],
-                 email=f"story{i}@{accounts[i % len(accounts)].domain}",
-                 account=accounts[i % len(accounts)], owner=reps[i % len(reps)], source=SOURCE,
-                 open_question=QUESTIONS[i % len(QUESTIONS)], created_at=engaged,
-                 timezone="America/Chicago")
+        Prospect(
+            team=team,
+            first_name=FIRST[i % len(FIRST)],
+            last_name=LAST[(i // 3) % len(LAST)],
+            email=f"story{i}@{accounts[i % len(accounts)].domain}",
+            account=accounts[i % len(accounts)],
+            owner=reps[i % len(reps)],
+            source=SOURCE,
+            open_question=QUESTIONS[i % len(QUESTIONS)],
+            created_at=engaged,
+            timezone="America/Chicago",
+        )
         for i, (_era, engaged, _helped, _n) in enumerate(people)
-    )  # fmt: skip
+    )
     engagements, conversations, opportunities, followups = [], [], [], []
     for prospect, (era, engaged, helped, _n) in zip(prospects, people, strict=True):
         rep = prospect.owner
-        engagements.append(Engagement(prospect=prospect, asset=rng.choice(assets),
-                                      occurred_at=engaged, why=rng.choice(QUESTIONS),
-                                      source="Website"))  # fmt: skip
+        engagements.append(
+            Engagement(
+                prospect=prospect,
+                asset=rng.choice(assets),
+                occurred_at=engaged,
+                why=rng.choice(QUESTIONS),
+                source="Website",
+            )
+        )
         latest = now - timedelta(hours=2)
         if helped:
-            talk_at = min(latest, engaged + timedelta(days=rng.uniform(0.5, 12 if era == "before" else 4)))
+            talk_at = min(
+                latest, engaged + timedelta(days=rng.uniform(0.5, 12 if era == "before" else 4))
+            )
             lift = rng.choice([0, 1, 1, 2, 2]) if era == "after" else rng.choice([-1, 0, 1, 1])
             before_feeling = rng.randint(1, 3)
-            conversations.append(Conversation(
-                prospect=prospect, rep=rep, occurred_at=talk_at, channel="call",
-                questions=rng.choice(QUESTIONS), frustrations=rng.choice(FRUSTRATIONS),
-                roadblocks=rng.choice(ROADBLOCKS), help_given=rng.choice(HELP),
-                quotes=rng.choice(QUOTES), feeling_before=before_feeling,
-                feeling_after=max(1, min(5, before_feeling + lift))))  # fmt: skip
+            conversations.append(
+                Conversation(
+                    prospect=prospect,
+                    rep=rep,
+                    occurred_at=talk_at,
+                    channel="call",
+                    questions=rng.choice(QUESTIONS),
+                    frustrations=rng.choice(FRUSTRATIONS),
+                    roadblocks=rng.choice(ROADBLOCKS),
+                    help_given=rng.choice(HELP),
+                    quotes=rng.choice(QUOTES),
+                    feeling_before=before_feeling,
+                    feeling_after=max(1, min(5, before_feeling + lift)),
+                )
+            )
             due = min(latest - timedelta(hours=1), talk_at + timedelta(days=rng.uniform(2, 8)))
             late = rng.random() > (0.88 if era == "after" else 0.6)
-            followups.append(FollowUp(
-                prospect=prospect, assignee=rep, kind=rng.choice(["send_resource", "share_story",
-                                                                  "answer_question", "make_introduction"]),
-                due_at=due, status=FollowUpStatus.DONE, help_offered=rng.choice(HELP),
-                receivers_eye="They asked for exactly this.", outcome=Outcome.HELP_WELCOMED,
-                completed_at=min(latest, due + timedelta(days=rng.uniform(1.5, 4) if late else rng.uniform(0, 0.8))),
-                source_key="story"))  # fmt: skip
+            followups.append(
+                FollowUp(
+                    prospect=prospect,
+                    assignee=rep,
+                    kind=rng.choice(
+                        ["send_resource", "share_story", "answer_question", "make_introduction"]
+                    ),
+                    due_at=due,
+                    status=FollowUpStatus.DONE,
+                    help_offered=rng.choice(HELP),
+                    receivers_eye="They asked for exactly this.",
+                    outcome=Outcome.HELP_WELCOMED,
+                    completed_at=min(
+                        latest,
+                        due + timedelta(days=rng.uniform(1.5, 4) if late else rng.uniform(0, 0.8)),
+                    ),
+                    source_key="story",
+                )
+            )
         elif rng.random() < 0.7:
             talk_at = min(latest, engaged + timedelta(days=rng.uniform(1, 10)))
             before_feeling = rng.randint(2, 4)
-            conversations.append(Conversation(
-                prospect=prospect, rep=rep, occurred_at=talk_at, channel="call",
-                questions=rng.choice(QUESTIONS), frustrations=rng.choice(FRUSTRATIONS),
-                roadblocks=rng.choice(ROADBLOCKS), help_given="",
-                feeling_before=before_feeling,
-                feeling_after=max(1, min(5, before_feeling + rng.choice([-1, -1, 0, 0, 1])))))  # fmt: skip
-        chance = {("before", True): 0.18, ("before", False): 0.13,
-                  ("after", True): 0.56, ("after", False): 0.13}[era, helped]  # fmt: skip
+            conversations.append(
+                Conversation(
+                    prospect=prospect,
+                    rep=rep,
+                    occurred_at=talk_at,
+                    channel="call",
+                    questions=rng.choice(QUESTIONS),
+                    frustrations=rng.choice(FRUSTRATIONS),
+                    roadblocks=rng.choice(ROADBLOCKS),
+                    help_given="",
+                    feeling_before=before_feeling,
+                    feeling_after=max(1, min(5, before_feeling + rng.choice([-1, -1, 0, 0, 1]))),
+                )
+            )
+        chance = {
+            ("before", True): 0.18,
+            ("before", False): 0.13,
+            ("after", True): 0.56,
+            ("after", False): 0.13,
+        }[era, helped]
         if rng.random() < chance:
             opened = engaged + timedelta(days=rng.uniform(8, 30))
             if era == "before":
@@ -143,14 +263,25 @@ def seed_insights(users: dict[str, User]) -> None:
             status = "open"
             if age > 20 and rng.random() < 0.75:
                 status = "won" if rng.random() < won_chance else "lost"
-            closed = (opened + timedelta(days=rng.uniform(5, max(6, min(age, 60))))).date() if status != "open" else None
+            closed = (
+                (opened + timedelta(days=rng.uniform(5, max(6, min(age, 60))))).date()
+                if status != "open"
+                else None
+            )
             if closed and closed > now.date():
                 closed = now.date()
-            opportunities.append(Opportunity(
-                account=prospect.account, prospect=prospect, owner=rep,
-                name=f"{prospect.account.name}: {prospect.first_name}'s team",
-                amount=Decimal(rng.choice([6000, 9000, 12000, 18000, 24000])), status=status,
-                opened_on=opened.date(), closed_on=closed))  # fmt: skip
+            opportunities.append(
+                Opportunity(
+                    account=prospect.account,
+                    prospect=prospect,
+                    owner=rep,
+                    name=f"{prospect.account.name}: {prospect.first_name}'s team",
+                    amount=Decimal(rng.choice([6000, 9000, 12000, 18000, 24000])),
+                    status=status,
+                    opened_on=opened.date(),
+                    closed_on=closed,
+                )
+            )
     Engagement.objects.bulk_create(engagements)
     Conversation.objects.bulk_create(conversations)
     Opportunity.objects.bulk_create(opportunities)
@@ -161,13 +292,24 @@ def seed_insights(users: dict[str, User]) -> None:
         if talk:
             prospect.last_helpful_touch_at = talk.occurred_at
             prospect.last_feeling = talk.feeling_after
-            prospect.feeling_trend = ("rising" if talk.feeling_after > talk.feeling_before else
-                                      "falling" if talk.feeling_after < talk.feeling_before else "steady")  # fmt: skip
-    Prospect.objects.bulk_update(prospects, ["last_helpful_touch_at", "last_feeling", "feeling_trend"])
+            prospect.feeling_trend = (
+                "rising"
+                if talk.feeling_after > talk.feeling_before
+                else "falling"
+                if talk.feeling_after < talk.feeling_before
+                else "steady"
+            )
+    Prospect.objects.bulk_update(
+        prospects, ["last_helpful_touch_at", "last_feeling", "feeling_trend"]
+    )
     TeamInsights.objects.update_or_create(
-        team=team, defaults={"switched_on": switch.astimezone(_tz(users["maria"])).date(),
-                             "timezone": users["maria"].timezone, "updated_by": users["maria"]},
-    )  # fmt: skip
+        team=team,
+        defaults={
+            "switched_on": switch.astimezone(_tz(users["maria"])).date(),
+            "timezone": users["maria"].timezone,
+            "updated_by": users["maria"],
+        },
+    )
 
 
 def _tz(user: User):

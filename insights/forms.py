@@ -10,10 +10,12 @@ from insights.models import CoachingField
 class RangeForm(forms.Form):
     """The period after (the one before is as long, right before it), in the URL."""
 
-    first = forms.DateField(label="After, from", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    last = forms.DateField(label="to", required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    first = forms.DateField(
+        label="After, from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last = forms.DateField(
+        label="to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, data=None, **kwargs):
         if data is not None:
@@ -28,18 +30,23 @@ class RangeForm(forms.Form):
 
 
 class SwitchForm(forms.Form):
-    switched_on = forms.DateField(label="We switched to helping on", required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    timezone = forms.ChoiceField(label="Days end at midnight in",
-                                 choices=[(z, z) for z in sorted(zoneinfo.available_timezones())])  # fmt: skip
+    switched_on = forms.DateField(
+        label="We switched to helping on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    timezone = forms.ChoiceField(
+        label="Days end at midnight in",
+        choices=[(z, z) for z in sorted(zoneinfo.available_timezones())],
+    )
 
 
 class CommentForm(forms.Form):
     field = forms.ChoiceField(label="About", choices=CoachingField.choices, required=False)
-    text = forms.CharField(label="Your coaching", widget=forms.Textarea(attrs={"rows": 3}),
-                           max_length=4000)  # fmt: skip
+    text = forms.CharField(
+        label="Your coaching", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
 
 
 class ReplyForm(forms.Form):
-    text = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 2}),
-                           max_length=4000)  # fmt: skip
+    text = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)

@@ -121,22 +121,25 @@ def first_help_of(ref: str = "pk") -> Subquery:
 
 def first_engagement_of(ref: str = "pk"):
     engaged = Subquery(
-        Engagement.objects.filter(prospect_id=OuterRef(ref)).order_by("occurred_at")
+        Engagement.objects.filter(prospect_id=OuterRef(ref))
+        .order_by("occurred_at")
         .values("occurred_at")[:1]
-    )  # fmt: skip
+    )
     talked = Subquery(
-        Conversation.objects.filter(prospect_id=OuterRef(ref)).order_by("occurred_at")
+        Conversation.objects.filter(prospect_id=OuterRef(ref))
+        .order_by("occurred_at")
         .values("occurred_at")[:1]
-    )  # fmt: skip
+    )
     # Least of NULLs differs by database; each side falls back on the other.
     return Least(Coalesce(engaged, talked), Coalesce(talked, engaged))
 
 
 def first_opportunity_of(ref: str = "pk") -> Subquery:
     return Subquery(
-        Opportunity.objects.filter(prospect_id=OuterRef(ref)).order_by("opened_on")
+        Opportunity.objects.filter(prospect_id=OuterRef(ref))
+        .order_by("opened_on")
         .values("opened_on")[:1]
-    )  # fmt: skip
+    )
 
 
 def _helped_by(first_help: datetime | None, day: date, tz: ZoneInfo) -> bool:
@@ -173,7 +176,9 @@ def people_rows(owner_ids, window: Window) -> list[Row]:
         has_opp = first_opp is not None and first_opp <= window.last
         limit = min(window.last, first_opp) if first_opp else window.last
         helped = _helped_by(first_help, limit, window.tz)
-        result.append(Row(pk, owner_id, HELPED if helped else NOT_HELPED, {"has_opportunity": has_opp}))
+        result.append(
+            Row(pk, owner_id, HELPED if helped else NOT_HELPED, {"has_opportunity": has_opp})
+        )
     return result
 
 
@@ -195,8 +200,11 @@ def first_help_rows(owner_ids, window: Window) -> list[Row]:
 def opportunity_rows(owner_ids, window: Window, *, closed: bool = False) -> list[Row]:
     """Opportunities opened in the window (``closed``: won or lost in it)."""
     if closed:
-        scope = Q(closed_on__gte=window.first, closed_on__lte=window.last,
-                  status__in=[Opportunity.Status.WON, Opportunity.Status.LOST])  # fmt: skip
+        scope = Q(
+            closed_on__gte=window.first,
+            closed_on__lte=window.last,
+            status__in=[Opportunity.Status.WON, Opportunity.Status.LOST],
+        )
     else:
         scope = Q(opened_on__gte=window.first, opened_on__lte=window.last)
     rows = (
@@ -206,47 +214,76 @@ def opportunity_rows(owner_ids, window: Window, *, closed: bool = False) -> list
         .values_list("pk", "owner_id", "first_help", "opened_on", "status", "amount", "prospect_id")
     )
     return [
-        Row(pk, owner_id, HELPED if _helped_by(first_help, opened_on, window.tz) else NOT_HELPED,
-            {"status": status, "amount": amount, "prospect_id": prospect_id,
-             "opened_on": opened_on})
+        Row(
+            pk,
+            owner_id,
+            HELPED if _helped_by(first_help, opened_on, window.tz) else NOT_HELPED,
+            {
+                "status": status,
+                "amount": amount,
+                "prospect_id": prospect_id,
+                "opened_on": opened_on,
+            },
+        )
         for pk, owner_id, first_help, opened_on, status, amount, prospect_id in rows
-    ]  # fmt: skip
+    ]
 
 
 def followup_rows(owner_ids, window: Window) -> list[Row]:
     """Follow-ups done that were due in the window; on time: done within a day of due."""
     rows = (
-        FollowUp.objects.filter(status=FollowUpStatus.DONE, assignee_id__in=owner_ids,
-                                due_at__gte=window.start, due_at__lt=window.end)
+        FollowUp.objects.filter(
+            status=FollowUpStatus.DONE,
+            assignee_id__in=owner_ids,
+            due_at__gte=window.start,
+            due_at__lt=window.end,
+        )
         .annotate(first_help=first_help_of("prospect_id"))
         .order_by()
         .values_list("pk", "assignee_id", "first_help", "due_at", "completed_at")
-    )  # fmt: skip
+    )
     return [
-        Row(pk, owner_id,
+        Row(
+            pk,
+            owner_id,
             HELPED if _helped_by(first_help, window.day(due_at), window.tz) else NOT_HELPED,
-            {"on_time": completed_at is not None and completed_at < due_at + timedelta(days=1),
-             "due_at": due_at})
+            {
+                "on_time": completed_at is not None and completed_at < due_at + timedelta(days=1),
+                "due_at": due_at,
+            },
+        )
         for pk, owner_id, first_help, due_at, completed_at in rows
-    ]  # fmt: skip
+    ]
 
 
 def conversation_rows(owner_ids, window: Window) -> list[Row]:
     """Conversations in the window, with their feeling shift (after − before)."""
     rows = (
-        Conversation.objects.filter(prospect__owner_id__in=owner_ids,
-                                    occurred_at__gte=window.start, occurred_at__lt=window.end)
+        Conversation.objects.filter(
+            prospect__owner_id__in=owner_ids,
+            occurred_at__gte=window.start,
+            occurred_at__lt=window.end,
+        )
         .annotate(first_help=first_help_of("prospect_id"))
         .order_by()
-        .values_list("pk", "prospect__owner_id", "first_help", "occurred_at", "feeling_before",
-                     "feeling_after")
-    )  # fmt: skip
+        .values_list(
+            "pk",
+            "prospect__owner_id",
+            "first_help",
+            "occurred_at",
+            "feeling_before",
+            "feeling_after",
+        )
+    )
     return [
-        Row(pk, owner_id,
+        Row(
+            pk,
+            owner_id,
             HELPED if _helped_by(first_help, window.day(at), window.tz) else NOT_HELPED,
-            {"shift": after - before, "occurred_at": at})
+            {"shift": after - before, "occurred_at": at},
+        )
         for pk, owner_id, first_help, at, before, after in rows
-    ]  # fmt: skip
+    ]
 
 
 # --- Adding them up ---------------------------------------------------------------------------
@@ -304,12 +341,14 @@ def before_opportunities(owner_ids, window: Window) -> dict[tuple, set[int]]:
         part = prospect_ids[start : start + CHUNK]
         engaged = (
             Engagement.objects.filter(prospect_id__in=part, asset__isnull=False)
-            .order_by().values_list("prospect_id", "asset_id", "occurred_at")
-        )  # fmt: skip
+            .order_by()
+            .values_list("prospect_id", "asset_id", "occurred_at")
+        )
         helped = (
             FollowUp.objects.filter(prospect_id__in=part, status=FollowUpStatus.DONE)
-            .order_by().values_list("prospect_id", "kind", "completed_at")
-        )  # fmt: skip
+            .order_by()
+            .values_list("prospect_id", "kind", "completed_at")
+        )
         for kind, rows in (("asset", engaged), ("help", helped)):
             for prospect_id, key, at in rows:
                 for row in by_prospect[prospect_id]:
@@ -360,10 +399,13 @@ def weeks(owner_ids, window: Window) -> dict[tuple, WeekCounts]:
     people = (
         Prospect.objects.filter(owner_id__in=owner_ids)
         .annotate(first_touch=first_engagement_of(), first_help=first_help_of())
-        .filter(Q(first_touch__gte=window.start, first_touch__lt=window.end)
-                | Q(first_help__gte=window.start, first_help__lt=window.end))
-        .order_by().values_list("owner_id", "first_touch", "first_help")
-    )  # fmt: skip
+        .filter(
+            Q(first_touch__gte=window.start, first_touch__lt=window.end)
+            | Q(first_help__gte=window.start, first_help__lt=window.end)
+        )
+        .order_by()
+        .values_list("owner_id", "first_touch", "first_help")
+    )
     for owner_id, touch, help_at in people:
         if touch and window.start <= touch < window.end:
             result[owner_id, monday(window.day(touch))].new_people += 1
@@ -376,11 +418,15 @@ def weeks(owner_ids, window: Window) -> dict[tuple, WeekCounts]:
         else:
             counts.opportunities_other += 1
     closed = (
-        Opportunity.objects.filter(owner_id__in=owner_ids, closed_on__gte=window.first,
-                                   closed_on__lte=window.last,
-                                   status__in=[Opportunity.Status.WON, Opportunity.Status.LOST])
-        .order_by().values_list("owner_id", "closed_on", "status")
-    )  # fmt: skip
+        Opportunity.objects.filter(
+            owner_id__in=owner_ids,
+            closed_on__gte=window.first,
+            closed_on__lte=window.last,
+            status__in=[Opportunity.Status.WON, Opportunity.Status.LOST],
+        )
+        .order_by()
+        .values_list("owner_id", "closed_on", "status")
+    )
     for owner_id, closed_on, status in closed:
         counts = result[owner_id, monday(closed_on)]
         if status == Opportunity.Status.WON:
@@ -388,20 +434,28 @@ def weeks(owner_ids, window: Window) -> dict[tuple, WeekCounts]:
         else:
             counts.lost += 1
     talks = (
-        Conversation.objects.filter(prospect__owner_id__in=owner_ids,
-                                    occurred_at__gte=window.start, occurred_at__lt=window.end)
-        .order_by().values_list("prospect__owner_id", "occurred_at", "feeling_before",
-                                "feeling_after")
-    )  # fmt: skip
+        Conversation.objects.filter(
+            prospect__owner_id__in=owner_ids,
+            occurred_at__gte=window.start,
+            occurred_at__lt=window.end,
+        )
+        .order_by()
+        .values_list("prospect__owner_id", "occurred_at", "feeling_before", "feeling_after")
+    )
     for owner_id, at, before, after in talks:
         counts = result[owner_id, monday(window.day(at))]
         counts.conversations += 1
         counts.shift_sum += after - before
     done = (
-        FollowUp.objects.filter(status=FollowUpStatus.DONE, assignee_id__in=owner_ids,
-                                due_at__gte=window.start, due_at__lt=window.end)
-        .order_by().values_list("assignee_id", "due_at", "completed_at")
-    )  # fmt: skip
+        FollowUp.objects.filter(
+            status=FollowUpStatus.DONE,
+            assignee_id__in=owner_ids,
+            due_at__gte=window.start,
+            due_at__lt=window.end,
+        )
+        .order_by()
+        .values_list("assignee_id", "due_at", "completed_at")
+    )
     for owner_id, due_at, completed_at in done:
         counts = result[owner_id, monday(due_at.astimezone(tz).date())]
         counts.followups_done += 1

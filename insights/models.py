@@ -25,13 +25,17 @@ class TeamInsights(models.Model):
 
     team = models.OneToOneField("people.Team", on_delete=models.CASCADE, related_name="insights")
     switched_on = models.DateField(
-        "we switched to helping on", null=True, blank=True,
+        "we switched to helping on",
+        null=True,
+        blank=True,
         help_text="Figures after this day are compared with an equally long period before it.",
-    )  # fmt: skip
+    )
     timezone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_timezone],
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
         help_text="Days (and weeks, from Monday) end at midnight in this time zone.",
-    )  # fmt: skip
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -297,9 +301,12 @@ class CoachingComment(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
-            models.Index(fields=["created_at"], condition=Q(reply_to__isnull=True),
-                         name="insights_coaching_threads"),
-        ]  # fmt: skip
+            models.Index(
+                fields=["created_at"],
+                condition=Q(reply_to__isnull=True),
+                name="insights_coaching_threads",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]

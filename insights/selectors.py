@@ -78,8 +78,14 @@ class Scope:
         return services.team_owner_ids(team.pk)
 
 
-def scope_for(user: User, *, team: str = "", rep: str = "", first: date | None = None,
-              last: date | None = None) -> Scope:  # fmt: skip
+def scope_for(
+    user: User,
+    *,
+    team: str = "",
+    rep: str = "",
+    first: date | None = None,
+    last: date | None = None,
+) -> Scope:
     """Who the figures are about, from the URL: a rep always their own people; a manager
     their team or one of its people; an admin a team, one person, or every team. Anything
     out of scope is a 404."""
@@ -127,14 +133,18 @@ def comparisons(scope: Scope) -> list[Comparison]:
         have = {c.team_id for c in found}
         for team in scope.teams:
             if team.pk not in have:
-                found.append(services.comparison_for(
-                    team=team, team_settings=services.settings_for(team), default=True))
+                found.append(
+                    services.comparison_for(
+                        team=team, team_settings=services.settings_for(team), default=True
+                    )
+                )
         return found
     for team in scope.teams:
         team_settings = services.settings_for(team)
         if scope.first and scope.last:
-            comparison = services.comparison_for(team=team, team_settings=team_settings,
-                                                 first=scope.first, last=scope.last)  # fmt: skip
+            comparison = services.comparison_for(
+                team=team, team_settings=team_settings, first=scope.first, last=scope.last
+            )
             Comparison.objects.filter(pk=comparison.pk).update(viewed_at=stamp)
         else:
             comparison = _latest_default(team, team_settings) or services.comparison_for(
@@ -147,21 +157,38 @@ def comparisons(scope: Scope) -> list[Comparison]:
 def _latest_default(team: Team, team_settings) -> Comparison | None:
     first, _ = services.default_range(team_settings)
     return (
-        Comparison.objects.filter(team=team, is_default=True, after_from=first,
-                                  tz=team_settings.timezone, refreshed_at__isnull=False)
-        .order_by("-after_to").first()
-    )  # fmt: skip
+        Comparison.objects.filter(
+            team=team,
+            is_default=True,
+            after_from=first,
+            tz=team_settings.timezone,
+            refreshed_at__isnull=False,
+        )
+        .order_by("-after_to")
+        .first()
+    )
 
 
 def _latest_defaults(teams: list[Team]) -> list[Comparison]:
     """Every team's latest default comparison in one query (the all-teams page)."""
-    return list(
-        Comparison.objects.filter(team__in=teams, is_default=True, refreshed_at__isnull=False)
-        .order_by("team_id", "-after_to").distinct("team_id")
-    ) if _distinct_on() else [
-        c for c in (Comparison.objects.filter(team=t, is_default=True, refreshed_at__isnull=False)
-                    .order_by("-after_to").first() for t in teams) if c
-    ]  # fmt: skip
+    return (
+        list(
+            Comparison.objects.filter(team__in=teams, is_default=True, refreshed_at__isnull=False)
+            .order_by("team_id", "-after_to")
+            .distinct("team_id")
+        )
+        if _distinct_on()
+        else [
+            c
+            for c in (
+                Comparison.objects.filter(team=t, is_default=True, refreshed_at__isnull=False)
+                .order_by("-after_to")
+                .first()
+                for t in teams
+            )
+            if c
+        ]
+    )
 
 
 def _distinct_on() -> bool:
@@ -228,14 +255,32 @@ METRICS = [
     ("opportunities", "Opportunities opened", "count", "opportunities", "opportunities"),
     ("win_rate", "Win rate", "rate", "closed", "closed"),
     ("won_amount", "Won amount", "amount", "won", "won"),
-    ("help_days", "Median days from first engagement to first help", "median", "first_help",
-     "people"),
+    (
+        "help_days",
+        "Median days from first engagement to first help",
+        "median",
+        "first_help",
+        "people",
+    ),
     ("on_time", "Follow-ups done on time", "rate", "followups", "follow-ups"),
-    ("feeling_shift", "Average feeling shift in conversations", "mean", "conversations",
-     "conversations"),
-]  # fmt: skip
-ROWS = {"people", "with_opportunity", "opportunities", "closed", "won", "first_help",
-        "followups", "conversations"}  # fmt: skip
+    (
+        "feeling_shift",
+        "Average feeling shift in conversations",
+        "mean",
+        "conversations",
+        "conversations",
+    ),
+]
+ROWS = {
+    "people",
+    "with_opportunity",
+    "opportunities",
+    "closed",
+    "won",
+    "first_help",
+    "followups",
+    "conversations",
+}
 
 
 def _rate_parts(key: str, c: Counts) -> tuple[int, int]:
@@ -248,10 +293,15 @@ def _rate_parts(key: str, c: Counts) -> tuple[int, int]:
 
 def _size(key: str, c: Counts) -> int:
     return {
-        "people": c.people, "opportunity_rate": c.people, "opportunities": c.opportunities,
-        "win_rate": c.won + c.lost, "won_amount": c.won, "help_days": c.first_helps,
-        "on_time": c.followups_done, "feeling_shift": c.conversations,
-    }[key]  # fmt: skip
+        "people": c.people,
+        "opportunity_rate": c.people,
+        "opportunities": c.opportunities,
+        "win_rate": c.won + c.lost,
+        "won_amount": c.won,
+        "help_days": c.first_helps,
+        "on_time": c.followups_done,
+        "feeling_shift": c.conversations,
+    }[key]
 
 
 def pct(x: float) -> str:
@@ -321,7 +371,12 @@ def _compare(metric: Metric, parts: dict) -> None:
     before, after = get(BEFORE, ALL), get(AFTER, ALL)
     sizes = (_size(key, before), _size(key, after))
     metric.change_small = not stats.enough(*sizes)
-    four = [get(AFTER, HELPED), get(BEFORE, HELPED), get(AFTER, NOT_HELPED), get(BEFORE, NOT_HELPED)]
+    four = [
+        get(AFTER, HELPED),
+        get(BEFORE, HELPED),
+        get(AFTER, NOT_HELPED),
+        get(BEFORE, NOT_HELPED),
+    ]
     metric.did_small = not stats.enough(*(_size(key, c) for c in four))
     if not metric.change_small:
         if kind == "rate":
@@ -348,13 +403,16 @@ def _compare(metric: Metric, parts: dict) -> None:
                 metric.change_interval = f"{interval.low:+.2f} to {interval.high:+.2f}"
     if not metric.did_small:
         if kind == "rate":
-            terms = [(sign, *_rate_parts(key, c)) for sign, c in zip((1, -1, -1, 1), four)]
+            terms = [
+                (sign, *_rate_parts(key, c)) for sign, c in zip((1, -1, -1, 1), four, strict=True)
+            ]
             diff, interval = stats.mover(terms)
             metric.did = points(diff)
             metric.did_interval = f"{100 * interval.low:+.0f} to {100 * interval.high:+.0f}"
         elif kind == "mean":
-            means = [stats.mean_interval(c.shift_sum, c.shift_squares, c.conversations)
-                     for c in four]  # fmt: skip
+            means = [
+                stats.mean_interval(c.shift_sum, c.shift_squares, c.conversations) for c in four
+            ]
             diff = means[0][0] - means[1][0] - means[2][0] + means[3][0]
             spread = sum(((m[1].high - m[0]) / stats.Z) ** 2 for m in means) ** 0.5 * stats.Z
             metric.did = f"{diff:+.2f}"
@@ -380,16 +438,22 @@ class Headline:
 
 
 def headline(parts: dict, metric: Metric) -> Headline:
-    """"+212% opportunities per 100 engaged people since you switched (48 vs 15; 95%
+    """ "+212% opportunities per 100 engaged people since you switched (48 vs 15; 95%
     interval …)": the relative change with its Katz interval, or the difference in points
     when a rate is zero (no finite ratio)."""
     before, after = parts.get((BEFORE, ALL), Counts()), parts.get((AFTER, ALL), Counts())
     k0, n0 = before.people_with_opportunity, before.people
     k1, n1 = after.people_with_opportunity, after.people
-    result = Headline(small=not stats.enough(n0, n1), before_n=n0, after_n=n1,
-                      did_small=metric.did_small, did=metric.did, did_interval=metric.did_interval,
-                      before_url=metric.cells[BEFORE, ALL].url,
-                      after_url=metric.cells[AFTER, ALL].url)  # fmt: skip
+    result = Headline(
+        small=not stats.enough(n0, n1),
+        before_n=n0,
+        after_n=n1,
+        did_small=metric.did_small,
+        did=metric.did,
+        did_interval=metric.did_interval,
+        before_url=metric.cells[BEFORE, ALL].url,
+        after_url=metric.cells[AFTER, ALL].url,
+    )
     if n0:
         result.before_rate = f"{100 * k0 / n0:.0f}"
     if n1:
@@ -410,25 +474,31 @@ def headline(parts: dict, metric: Metric) -> Headline:
 # --- Per rep, per team ---------------------------------------------------------------------------
 
 
-def per_owner(found: list[Comparison], scope: Scope, first: date, last: date,
-              url_for) -> list[dict]:  # fmt: skip
+def per_owner(
+    found: list[Comparison], scope: Scope, first: date, last: date, url_for
+) -> list[dict]:
     """The period after, per person of the team: their people's figures and the coaching
     their conversations got (comments and replies by their coaches, in the period)."""
     if scope.rep is not None or scope.all_teams or not scope.teams:
         return []
     team = scope.teams[0]
-    people = list(User.objects.filter(team=team, is_active=True).order_by("first_name", "last_name"))
+    people = list(
+        User.objects.filter(team=team, is_active=True).order_by("first_name", "last_name")
+    )
     sums: dict[int, Counts] = defaultdict(Counts)
     for row in Figure.objects.filter(comparison__in=found, period=AFTER, owner__isnull=False):
         sums[row.owner_id].add(Counts.from_row(row))
     tz = ZoneInfo(found[0].tz) if found else ZoneInfo("UTC")
     window = metrics.Window(first, last, tz)
     coached = dict(
-        CoachingComment.objects.filter(conversation__rep__team=team, created_at__gte=window.start,
-                                       created_at__lt=window.end)
+        CoachingComment.objects.filter(
+            conversation__rep__team=team, created_at__gte=window.start, created_at__lt=window.end
+        )
         .exclude(author=F("conversation__rep"))
-        .values_list("conversation__rep_id").annotate(n=Count("pk")).order_by()
-    )  # fmt: skip
+        .values_list("conversation__rep_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     rows = []
     for person in people:
         c = sums.get(person.pk, Counts())
@@ -436,28 +506,30 @@ def per_owner(found: list[Comparison], scope: Scope, first: date, last: date,
             continue
         median = stats.median_from_counts(c.help_days)
         shift = stats.mean_interval(c.shift_sum, c.shift_squares, c.conversations)
-        rows.append({
-            "person": person,
-            "people": c.people,
-            "rate": f"{100 * c.people_with_opportunity / c.people:.0f}" if c.people else "—",
-            "rate_n": f"{c.people_with_opportunity} of {c.people}",
-            "rate_small": c.people < stats.ENOUGH,
-            "opportunities": c.opportunities,
-            "conversations": c.conversations,
-            "shift": f"{shift[0]:+.2f}" if shift else "—",
-            "on_time": pct(c.followups_on_time / c.followups_done) if c.followups_done else "—",
-            "on_time_n": f"{c.followups_on_time} of {c.followups_done}",
-            "median": f"{median[0]:g}" if median else "—",
-            "first_helps": c.first_helps,
-            "coaching": coached.get(person.pk, 0),
-            "people_url": url_for("people", AFTER, ALL, rep=person.pk),
-            "with_url": url_for("with_opportunity", AFTER, ALL, rep=person.pk),
-            "opportunities_url": url_for("opportunities", AFTER, ALL, rep=person.pk),
-            "conversations_url": url_for("conversations", AFTER, ALL, rep=person.pk),
-            "followups_url": url_for("followups", AFTER, ALL, rep=person.pk),
-            "first_help_url": url_for("first_help", AFTER, ALL, rep=person.pk),
-            "coaching_url": reverse("insights:coaching") + "?" + urlencode({"rep": person.pk}),
-        })  # fmt: skip
+        rows.append(
+            {
+                "person": person,
+                "people": c.people,
+                "rate": f"{100 * c.people_with_opportunity / c.people:.0f}" if c.people else "—",
+                "rate_n": f"{c.people_with_opportunity} of {c.people}",
+                "rate_small": c.people < stats.ENOUGH,
+                "opportunities": c.opportunities,
+                "conversations": c.conversations,
+                "shift": f"{shift[0]:+.2f}" if shift else "—",
+                "on_time": pct(c.followups_on_time / c.followups_done) if c.followups_done else "—",
+                "on_time_n": f"{c.followups_on_time} of {c.followups_done}",
+                "median": f"{median[0]:g}" if median else "—",
+                "first_helps": c.first_helps,
+                "coaching": coached.get(person.pk, 0),
+                "people_url": url_for("people", AFTER, ALL, rep=person.pk),
+                "with_url": url_for("with_opportunity", AFTER, ALL, rep=person.pk),
+                "opportunities_url": url_for("opportunities", AFTER, ALL, rep=person.pk),
+                "conversations_url": url_for("conversations", AFTER, ALL, rep=person.pk),
+                "followups_url": url_for("followups", AFTER, ALL, rep=person.pk),
+                "first_help_url": url_for("first_help", AFTER, ALL, rep=person.pk),
+                "coaching_url": reverse("insights:coaching") + "?" + urlencode({"rep": person.pk}),
+            }
+        )
     return rows
 
 
@@ -474,16 +546,18 @@ def per_team(found: list[Comparison], scope: Scope) -> list[dict]:
     rows = []
     for team_id, periods in sorted(by_team.items(), key=lambda item: names[item[0]].name):
         b, a = periods[BEFORE], periods[AFTER]
-        rows.append({
-            "team": names[team_id],
-            "comparison": ranges[team_id],
-            "before": f"{100 * b.people_with_opportunity / b.people:.0f}" if b.people else "—",
-            "before_n": b.people,
-            "after": f"{100 * a.people_with_opportunity / a.people:.0f}" if a.people else "—",
-            "after_n": a.people,
-            "small": not stats.enough(a.people, b.people),
-            "url": reverse("insights:page") + "?" + urlencode({"team": team_id}),
-        })  # fmt: skip
+        rows.append(
+            {
+                "team": names[team_id],
+                "comparison": ranges[team_id],
+                "before": f"{100 * b.people_with_opportunity / b.people:.0f}" if b.people else "—",
+                "before_n": b.people,
+                "after": f"{100 * a.people_with_opportunity / a.people:.0f}" if a.people else "—",
+                "after_n": a.people,
+                "small": not stats.enough(a.people, b.people),
+                "url": reverse("insights:page") + "?" + urlencode({"team": team_id}),
+            }
+        )
     return rows
 
 
@@ -496,26 +570,39 @@ def week_series(scope: Scope, found: list[Comparison]) -> dict:
         return {"weeks": [], "refreshed_at": None}
     first = min(c.after_from - (c.after_to - c.after_from) - timedelta(days=1) for c in found)
     last = max(c.after_to for c in found)
-    rows = WeekFigure.objects.filter(team__in=scope.teams, week__gte=metrics.monday(first),
-                                     week__lte=last)  # fmt: skip
+    rows = WeekFigure.objects.filter(
+        team__in=scope.teams, week__gte=metrics.monday(first), week__lte=last
+    )
     rows = rows.filter(owner=scope.rep) if scope.rep is not None else rows.filter(owner=None)
-    totals = rows.values("week").annotate(
-        new_people=Sum("new_people"), first_helps=Sum("first_helps"),
-        helped=Sum("opportunities_helped"), other=Sum("opportunities_other"),
-        conversations=Sum("conversations"), shift_sum=Sum("shift_sum"),
-        done=Sum("followups_done"), on_time=Sum("followups_on_time"),
-    ).order_by("week")  # fmt: skip
+    totals = (
+        rows.values("week")
+        .annotate(
+            new_people=Sum("new_people"),
+            first_helps=Sum("first_helps"),
+            helped=Sum("opportunities_helped"),
+            other=Sum("opportunities_other"),
+            conversations=Sum("conversations"),
+            shift_sum=Sum("shift_sum"),
+            done=Sum("followups_done"),
+            on_time=Sum("followups_on_time"),
+        )
+        .order_by("week")
+    )
     by_week = {row["week"]: row for row in totals}
     weeks = []
-    monday = max(metrics.monday(first), metrics.monday(last) - timedelta(weeks=services.WEEKS_KEPT - 1))
+    monday = max(
+        metrics.monday(first), metrics.monday(last) - timedelta(weeks=services.WEEKS_KEPT - 1)
+    )
     while monday <= last:
         weeks.append(by_week.get(monday) or {"week": monday})
         monday += timedelta(weeks=1)
     switch = found[0].after_from if len(found) == 1 else None
     refreshed = (
-        WeekFigure.objects.filter(team__in=scope.teams).order_by("refreshed_at")
-        .values_list("refreshed_at", flat=True).first()
-    )  # fmt: skip
+        WeekFigure.objects.filter(team__in=scope.teams)
+        .order_by("refreshed_at")
+        .values_list("refreshed_at", flat=True)
+        .first()
+    )
     return {"weeks": weeks, "charts": charts.week_charts(weeks, switch), "refreshed_at": refreshed}
 
 
@@ -537,24 +624,35 @@ def topic_counts(scope: Scope, found: list[Comparison]) -> list[dict]:
         mentions = TopicMention.objects.filter(prospect__owner=scope.rep)
         counted = (
             mentions.filter(occurred_at__gte=window.start, occurred_at__lt=window.end)
-            .values("topic_id").annotate(
+            .values("topic_id")
+            .annotate(
                 n=Count("pk"),
-                recent=Count("pk", filter=Q(occurred_at__gte=metrics.Window(recent_from, last, tz).start)),
-                earlier=Count("pk", filter=Q(
-                    occurred_at__gte=metrics.Window(earlier_from, last, tz).start,
-                    occurred_at__lt=metrics.Window(recent_from, last, tz).start)),
-            ).order_by()
-        )  # fmt: skip
+                recent=Count(
+                    "pk", filter=Q(occurred_at__gte=metrics.Window(recent_from, last, tz).start)
+                ),
+                earlier=Count(
+                    "pk",
+                    filter=Q(
+                        occurred_at__gte=metrics.Window(earlier_from, last, tz).start,
+                        occurred_at__lt=metrics.Window(recent_from, last, tz).start,
+                    ),
+                ),
+            )
+            .order_by()
+        )
     else:
         counted = (
-            TopicWeek.objects.filter(team__in=scope.teams, week__gte=metrics.monday(first),
-                                     week__lte=last)
-            .values("topic_id").annotate(
+            TopicWeek.objects.filter(
+                team__in=scope.teams, week__gte=metrics.monday(first), week__lte=last
+            )
+            .values("topic_id")
+            .annotate(
                 n=Sum("mentions"),
                 recent=Sum("mentions", filter=Q(week__gte=recent_from)),
                 earlier=Sum("mentions", filter=Q(week__gte=earlier_from, week__lt=recent_from)),
-            ).order_by()
-        )  # fmt: skip
+            )
+            .order_by()
+        )
     rows = sorted(counted, key=lambda r: (-r["n"], r["topic_id"]))
     return [{**row, "trend": trend(row["recent"] or 0, row["earlier"] or 0)} for row in rows]
 
@@ -587,8 +685,12 @@ def came_before(found: list[Comparison], scope: Scope, url_for) -> dict[str, lis
     for kind, key, n in rows.values_list("kind", "key").annotate(n=Sum("opportunities")).order_by():
         totals[kind, key] += n
     result = {}
-    assets = {str(a.pk): a.title for a in ContentAsset.objects.filter(
-        pk__in=[int(k) for (kind, k) in totals if kind == "asset" and k.isdigit()])}  # fmt: skip
+    assets = {
+        str(a.pk): a.title
+        for a in ContentAsset.objects.filter(
+            pk__in=[int(k) for (kind, k) in totals if kind == "asset" and k.isdigit()]
+        )
+    }
     for kind in ("asset", "help"):
         n = totals.get((kind, ""), 0)
         items = []
@@ -597,15 +699,25 @@ def came_before(found: list[Comparison], scope: Scope, url_for) -> dict[str, lis
                 continue
             label = assets.get(key, "A removed asset") if kind == "asset" else HelpKind(key).label
             interval = stats.wilson(k, n)
-            items.append({
-                "label": label, "k": k, "n": n, "share": pct(k / n) if n else "—",
-                "interval": f"{100 * interval.low:.0f}–{100 * interval.high:.0f}%" if interval else "",
-                "small": n < stats.ENOUGH,
-                "url": url_for("opportunities", AFTER, ALL, before=f"{kind}:{key}"),
-            })  # fmt: skip
+            items.append(
+                {
+                    "label": label,
+                    "k": k,
+                    "n": n,
+                    "share": pct(k / n) if n else "—",
+                    "interval": f"{100 * interval.low:.0f}–{100 * interval.high:.0f}%"
+                    if interval
+                    else "",
+                    "small": n < stats.ENOUGH,
+                    "url": url_for("opportunities", AFTER, ALL, before=f"{kind}:{key}"),
+                }
+            )
         items.sort(key=lambda item: (-item["k"], item["label"]))
-        result[kind] = {"items": items, "n": n,
-                        "url": url_for("opportunities", AFTER, ALL, before=f"{kind}:")}  # fmt: skip
+        result[kind] = {
+            "items": items,
+            "n": n,
+            "url": url_for("opportunities", AFTER, ALL, before=f"{kind}:"),
+        }
     return result
 
 
@@ -652,7 +764,9 @@ def insights_page(scope: Scope) -> dict:
         "same_range": len({(c.after_from, c.after_to) for c in found}) <= 1,
         "team_settings": team_settings,
         "switched": bool(team_settings and team_settings.switched_on == first and not scope.first),
-        "covered_days": (first - since).days if since and before_first and since > before_first else None,
+        "covered_days": (first - since).days
+        if since and before_first and since > before_first
+        else None,
         "metrics": rows,
         "headline": headline(parts, rows[1]),
         "per_owner": per_owner(found, scope, first, last, url_for) if first else [],
@@ -667,10 +781,15 @@ def insights_page(scope: Scope) -> dict:
 
 
 ROW_KINDS = {
-    "people": "prospect", "with_opportunity": "prospect", "first_help": "prospect",
-    "opportunities": "opportunity", "closed": "opportunity", "won": "opportunity",
-    "followups": "followup", "conversations": "conversation",
-}  # fmt: skip
+    "people": "prospect",
+    "with_opportunity": "prospect",
+    "first_help": "prospect",
+    "opportunities": "opportunity",
+    "closed": "opportunity",
+    "won": "opportunity",
+    "followups": "followup",
+    "conversations": "conversation",
+}
 ROW_TITLES = {
     "people": "People newly engaged",
     "with_opportunity": "Engaged people with an opportunity",
@@ -683,14 +802,17 @@ ROW_TITLES = {
 }
 
 
-def rows_for(scope: Scope, found: list[Comparison], which: str, period: str, cohort: str,
-             before: str = "") -> list[metrics.Row]:  # fmt: skip
+def rows_for(
+    scope: Scope, found: list[Comparison], which: str, period: str, cohort: str, before: str = ""
+) -> list[metrics.Row]:
     """The rows behind one figure: the same definitions, computed live, in scope."""
     result = []
     for comparison in found:
         team = next(t for t in scope.teams if t.pk == comparison.team_id)
         owners = scope.owner_ids(team)
-        windows = metrics.windows(comparison.after_from, comparison.after_to, ZoneInfo(comparison.tz))
+        windows = metrics.windows(
+            comparison.after_from, comparison.after_to, ZoneInfo(comparison.tz)
+        )
         window = windows[period]
         if which in ("people", "with_opportunity"):
             rows = metrics.people_rows(owners, window)
@@ -713,8 +835,9 @@ def rows_for(scope: Scope, found: list[Comparison], which: str, period: str, coh
         if before and which == "opportunities":
             kind, _, key = before.partition(":")
             preceded = metrics.before_opportunities(owners, window)
-            ids = set().union(*(ids for (o, k, item), ids in preceded.items()
-                                if k == kind and item == key))  # fmt: skip
+            ids = set().union(
+                *(ids for (o, k, item), ids in preceded.items() if k == kind and item == key)
+            )
             rows = [r for r in rows if r.pk in ids]
         result.extend(rows)
     return sorted(result, key=lambda row: row.pk)

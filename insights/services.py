@@ -104,16 +104,25 @@ def switch_date_set(*, team: Team, switched_on: date | None, tz: str, by: User) 
 # --- Rollups -----------------------------------------------------------------------------------
 
 
-def comparison_for(*, team: Team, team_settings: TeamInsights, first: date | None = None,
-                   last: date | None = None, default: bool = False) -> Comparison:  # fmt: skip
+def comparison_for(
+    *,
+    team: Team,
+    team_settings: TeamInsights,
+    first: date | None = None,
+    last: date | None = None,
+    default: bool = False,
+) -> Comparison:
     """The team's comparison of ``first``–``last`` (default: its default range), computed now
     if it never was; marked as viewed."""
     if default or first is None or last is None:
         first, last = default_range(team_settings)
     comparison, _ = Comparison.objects.get_or_create(
-        team=team, after_from=first, after_to=last, tz=team_settings.timezone,
+        team=team,
+        after_from=first,
+        after_to=last,
+        tz=team_settings.timezone,
         defaults={"is_default": default},
-    )  # fmt: skip
+    )
     if default and not comparison.is_default:
         comparison.is_default = True
         comparison.save(update_fields=["is_default"])
@@ -144,21 +153,45 @@ def comparison_refresh(*, comparison: Comparison) -> None:
         comparison.figures.all().delete()
         comparison.items.all().delete()
         Figure.objects.bulk_create(
-            [Figure(comparison=comparison, owner_id=owner, period=period, cohort=cohort,
-                    **counts.as_fields())
-             for (owner, period, cohort), counts in parts.items()]
-            + [Figure(comparison=comparison, owner_id=None, period=period, cohort=cohort,
-                      **counts.as_fields())
-               for (period, cohort), counts in team_totals.items()]
-        )  # fmt: skip
+            [
+                Figure(
+                    comparison=comparison,
+                    owner_id=owner,
+                    period=period,
+                    cohort=cohort,
+                    **counts.as_fields(),
+                )
+                for (owner, period, cohort), counts in parts.items()
+            ]
+            + [
+                Figure(
+                    comparison=comparison,
+                    owner_id=None,
+                    period=period,
+                    cohort=cohort,
+                    **counts.as_fields(),
+                )
+                for (period, cohort), counts in team_totals.items()
+            ]
+        )
         ComparisonItem.objects.bulk_create(
-            [ComparisonItem(comparison=comparison, owner_id=owner, kind=kind, key=key,
-                            opportunities=len(ids))
-             for (owner, kind, key), ids in before.items()]
-            + [ComparisonItem(comparison=comparison, owner_id=None, kind=kind, key=key,
-                              opportunities=n)
-               for (kind, key), n in item_totals.items()]
-        )  # fmt: skip
+            [
+                ComparisonItem(
+                    comparison=comparison,
+                    owner_id=owner,
+                    kind=kind,
+                    key=key,
+                    opportunities=len(ids),
+                )
+                for (owner, kind, key), ids in before.items()
+            ]
+            + [
+                ComparisonItem(
+                    comparison=comparison, owner_id=None, kind=kind, key=key, opportunities=n
+                )
+                for (kind, key), n in item_totals.items()
+            ]
+        )
         comparison.records_since = since.astimezone(tz).date() if since else None
         comparison.refreshed_at = timezone.now()
         comparison.save(update_fields=["records_since", "refreshed_at"])
@@ -185,17 +218,28 @@ def weeks_refresh(*, teams) -> None:
         with transaction.atomic(durable=True):
             WeekFigure.objects.filter(team=team).delete()
             WeekFigure.objects.bulk_create(
-                [WeekFigure(team=team, owner_id=owner, week=week, refreshed_at=now,
-                            **vars(counts)) for (owner, week), counts in parts.items()]
-                + [WeekFigure(team=team, owner_id=None, week=week, refreshed_at=now,
-                              **vars(counts)) for week, counts in totals.items()]
-            )  # fmt: skip
+                [
+                    WeekFigure(
+                        team=team, owner_id=owner, week=week, refreshed_at=now, **vars(counts)
+                    )
+                    for (owner, week), counts in parts.items()
+                ]
+                + [
+                    WeekFigure(
+                        team=team, owner_id=None, week=week, refreshed_at=now, **vars(counts)
+                    )
+                    for week, counts in totals.items()
+                ]
+            )
 
 
 # --- Topics ------------------------------------------------------------------------------------
 
-CONVERSATION_NEEDS = (("questions", "question"), ("frustrations", "frustration"),
-                      ("roadblocks", "roadblock"))  # fmt: skip
+CONVERSATION_NEEDS = (
+    ("questions", "question"),
+    ("frustrations", "frustration"),
+    ("roadblocks", "roadblock"),
+)
 
 
 def entry_need(quadrant: str, text: str) -> str | None:
@@ -212,8 +256,10 @@ class _Mentions:
     """Collects mentions, making topics as new ones appear."""
 
     def __init__(self):
-        known = {((t.team_id, t.need), t.key): t.pk
-                 for t in Topic.objects.only("pk", "team_id", "need", "key")}  # fmt: skip
+        known = {
+            ((t.team_id, t.need), t.key): t.pk
+            for t in Topic.objects.only("pk", "team_id", "need", "key")
+        }
         self.grouper = topics.Grouper(known)
         self.rows: list[TopicMention] = []
         self.teams: dict[int, int | None] = {}
@@ -230,12 +276,16 @@ class _Mentions:
                 continue
             found = self.grouper.find(group, sig)
             if found is None:
-                topic, _ = Topic.objects.get_or_create(team_id=group[0], need=need, key=sig,
-                                                       defaults={"label": phrase})  # fmt: skip
+                topic, _ = Topic.objects.get_or_create(
+                    team_id=group[0], need=need, key=sig, defaults={"label": phrase}
+                )
                 found = (group, topic.key)
                 self.grouper.add(group, topic.key, topic.pk)
-            self.rows.append(TopicMention(topic_id=self.grouper.ids[found], text=phrase,
-                                          prospect_id=prospect_id, **where))  # fmt: skip
+            self.rows.append(
+                TopicMention(
+                    topic_id=self.grouper.ids[found], text=phrase, prospect_id=prospect_id, **where
+                )
+            )
 
     def know_teams(self, prospect_ids) -> None:
         """Read the teams of many people at once (a batch of records about to be added)."""
@@ -260,49 +310,72 @@ def mentions_refresh(*, batch: int = 5000) -> int:
     """Read what people said since the last run into topic mentions (conversations and
     engagements are never edited, so a watermark of ids suffices); map entries, which are
     edited, are read again in full. Returns the mentions written."""
-    run, _ = RollupRun.objects.get_or_create(name="topics", defaults={"finished_at": timezone.now()})
+    run, _ = RollupRun.objects.get_or_create(
+        name="topics", defaults={"finished_at": timezone.now()}
+    )
     mark = dict(run.watermark)
     written = 0
     with transaction.atomic(durable=True):
         collect = _Mentions()
         talks = (
-            Conversation.objects.filter(pk__gt=mark.get("conversation", 0)).order_by("pk")
+            Conversation.objects.filter(pk__gt=mark.get("conversation", 0))
+            .order_by("pk")
             .values("pk", "prospect_id", "occurred_at", "questions", "frustrations", "roadblocks")
-        )  # fmt: skip
+        )
         for rows in _batches(talks, batch):
             collect.know_teams(row["prospect_id"] for row in rows)
             for row in rows:
                 for name, need in CONVERSATION_NEEDS:
-                    collect.add(need, row[name], prospect_id=row["prospect_id"],
-                                source="conversation", conversation_id=row["pk"],
-                                occurred_at=row["occurred_at"])  # fmt: skip
+                    collect.add(
+                        need,
+                        row[name],
+                        prospect_id=row["prospect_id"],
+                        source="conversation",
+                        conversation_id=row["pk"],
+                        occurred_at=row["occurred_at"],
+                    )
             mark["conversation"] = rows[-1]["pk"]
             written += collect.flush()
         engaged = (
-            Engagement.objects.filter(pk__gt=mark.get("engagement", 0)).order_by("pk")
+            Engagement.objects.filter(pk__gt=mark.get("engagement", 0))
+            .order_by("pk")
             .values("pk", "prospect_id", "occurred_at", "why")
-        )  # fmt: skip
+        )
         for rows in _batches(engaged, batch):
             collect.know_teams(row["prospect_id"] for row in rows)
             for row in rows:
-                collect.add("question", row["why"], prospect_id=row["prospect_id"],
-                            source="engagement", engagement_id=row["pk"],
-                            occurred_at=row["occurred_at"])  # fmt: skip
+                collect.add(
+                    "question",
+                    row["why"],
+                    prospect_id=row["prospect_id"],
+                    source="engagement",
+                    engagement_id=row["pk"],
+                    occurred_at=row["occurred_at"],
+                )
             mark["engagement"] = rows[-1]["pk"]
             written += collect.flush()
         TopicMention.objects.filter(source="entry").delete()
         entries = (
-            Entry.objects.filter(map__prospect__isnull=False,
-                                 quadrant__in=[Quadrant.PAINS, Quadrant.SAYS, Quadrant.THINKS])
-            .order_by("pk").values("pk", "quadrant", "text", "created_at", "map__prospect_id")
-        )  # fmt: skip
+            Entry.objects.filter(
+                map__prospect__isnull=False,
+                quadrant__in=[Quadrant.PAINS, Quadrant.SAYS, Quadrant.THINKS],
+            )
+            .order_by("pk")
+            .values("pk", "quadrant", "text", "created_at", "map__prospect_id")
+        )
         for rows in _batches(entries, batch):
             collect.know_teams(row["map__prospect_id"] for row in rows)
             for row in rows:
                 need = entry_need(row["quadrant"], row["text"])
                 if need:
-                    collect.add(need, row["text"], prospect_id=row["map__prospect_id"],
-                                source="entry", entry_id=row["pk"], occurred_at=row["created_at"])  # fmt: skip
+                    collect.add(
+                        need,
+                        row["text"],
+                        prospect_id=row["map__prospect_id"],
+                        source="entry",
+                        entry_id=row["pk"],
+                        occurred_at=row["created_at"],
+                    )
             written += collect.flush()
         run.watermark = mark
         run.finished_at = timezone.now()
@@ -315,13 +388,18 @@ def topic_weeks_refresh(*, teams) -> None:
     for team in teams:
         window = weeks_window(settings_for(team).timezone)
         counted = (
-            TopicMention.objects.filter(topic__team_id=team.pk,
-                                        occurred_at__gte=window.start, occurred_at__lt=window.end)
+            TopicMention.objects.filter(
+                topic__team_id=team.pk, occurred_at__gte=window.start, occurred_at__lt=window.end
+            )
             .annotate(week=TruncWeek("occurred_at", tzinfo=window.tz))
-            .values("topic_id", "week").annotate(n=Count("pk")).order_by()
-        )  # fmt: skip
-        rows = [TopicWeek(team=team, topic_id=r["topic_id"], week=_as_date(r["week"]),
-                          mentions=r["n"]) for r in counted]  # fmt: skip
+            .values("topic_id", "week")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        rows = [
+            TopicWeek(team=team, topic_id=r["topic_id"], week=_as_date(r["week"]), mentions=r["n"])
+            for r in counted
+        ]
         with transaction.atomic(durable=True):
             TopicWeek.objects.filter(team=team).delete()
             TopicWeek.objects.bulk_create(rows, batch_size=5000)
@@ -371,8 +449,9 @@ def may_reply(user: User, comment: CoachingComment) -> bool:
     return user.pk == conversation.rep_id or may_coach(user, conversation)
 
 
-def coaching_comment_add(*, conversation: Conversation, author: User, text: str,
-                         field: str = "") -> CoachingComment:  # fmt: skip
+def coaching_comment_add(
+    *, conversation: Conversation, author: User, text: str, field: str = ""
+) -> CoachingComment:
     """A manager's comment on a rep's conversation, as a whole or on one field; the rep is
     told in their inbox and by email."""
     text = text.strip()
@@ -387,9 +466,13 @@ def coaching_comment_add(*, conversation: Conversation, author: User, text: str,
             conversation=conversation, author=author, text=text, field=field
         )
         about = f" on {CoachingField(field).label.lower()}" if field else ""
-        _tell(conversation.rep, kind=Notification.Kind.COACHING_COMMENT, comment=comment,
-              message=f"{author} coached you{about} in your conversation with "
-                      f"{conversation.prospect}: “{text[:120]}”")  # fmt: skip
+        _tell(
+            conversation.rep,
+            kind=Notification.Kind.COACHING_COMMENT,
+            comment=comment,
+            message=f"{author} coached you{about} in your conversation with "
+            f"{conversation.prospect}: “{text[:120]}”",
+        )
     return comment
 
 
@@ -403,16 +486,23 @@ def coaching_reply_add(*, comment: CoachingComment, author: User, text: str) -> 
         raise ValidationError("Only the rep and their coach reply here.")
     with transaction.atomic(durable=True):
         reply = CoachingComment.objects.create(
-            conversation=thread.conversation, author=author, text=text, field=thread.field,
+            conversation=thread.conversation,
+            author=author,
+            text=text,
+            field=thread.field,
             reply_to=thread,
-        )  # fmt: skip
+        )
         people = {thread.author_id, thread.conversation.rep_id}
         people |= set(thread.replies.values_list("author_id", flat=True))
         people.discard(author.pk)
         for person in User.objects.filter(pk__in=people, is_active=True):
-            _tell(person, kind=Notification.Kind.COACHING_REPLY, comment=reply,
-                  message=f"{author} replied about the conversation with "
-                          f"{thread.conversation.prospect}: “{text[:120]}”")  # fmt: skip
+            _tell(
+                person,
+                kind=Notification.Kind.COACHING_REPLY,
+                comment=reply,
+                message=f"{author} replied about the conversation with "
+                f"{thread.conversation.prospect}: “{text[:120]}”",
+            )
     return reply
 
 
@@ -421,9 +511,15 @@ def _tell(user: User, *, kind: str, comment: CoachingComment, message: str) -> N
     url = reverse("insights:conversation", args=[comment.conversation_id]) + f"#c{comment.pk}"
     notify(user_id=user.pk, kind=kind, message=message, url=url, key=f"coaching:{comment.pk}")
     if user.email:
-        body = f"Hello {user.first_name or user.username},\n\n{message}\n\n{settings.SITE_URL}{url}\n"
-        transaction.on_commit(
-            lambda: send_mail(subject=message[:120], message=body, from_email=None,
-                              recipient_list=[user.email], fail_silently=True)  # fmt: skip
+        body = (
+            f"Hello {user.first_name or user.username},\n\n{message}\n\n{settings.SITE_URL}{url}\n"
         )
-
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=message[:120],
+                message=body,
+                from_email=None,
+                recipient_list=[user.email],
+                fail_silently=True,
+            )
+        )

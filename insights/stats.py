@@ -42,7 +42,9 @@ def wilson(k: int, n: int, z: float = Z) -> Interval | None:
     centre = p + z * z / (2 * n)
     spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     denominator = 1 + z * z / n
-    return Interval(max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator))
+    return Interval(
+        max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+    )
 
 
 def mover(terms: list[tuple[int, int, int]]) -> tuple[float, Interval] | None:
@@ -78,7 +80,9 @@ def ratio(k1: int, n1: int, k2: int, n2: int, z: float = Z) -> tuple[float, Inte
     return estimate, Interval(estimate * math.exp(-spread), estimate * math.exp(spread))
 
 
-def mean_interval(total: float, squares: float, n: int, z: float = Z) -> tuple[float, Interval] | None:
+def mean_interval(
+    total: float, squares: float, n: int, z: float = Z
+) -> tuple[float, Interval] | None:
     """The mean of n values from their sum and sum of squares, ± z standard errors."""
     if n <= 0:
         return None

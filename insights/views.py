@@ -3,12 +3,11 @@ every figure, what people need, and coaching on conversations."""
 
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -29,8 +28,13 @@ def scope_from(request) -> tuple[selectors.Scope, RangeForm]:
     first = last = None
     if form.is_valid() and form.cleaned_data["first"]:
         first, last = form.cleaned_data["first"], form.cleaned_data["last"]
-    scope = selectors.scope_for(request.user, team=request.GET.get("team", ""),
-                                rep=request.GET.get("rep", ""), first=first, last=last)  # fmt: skip
+    scope = selectors.scope_for(
+        request.user,
+        team=request.GET.get("team", ""),
+        rep=request.GET.get("rep", ""),
+        first=first,
+        last=last,
+    )
     if first and scope.teams:
         try:
             services.check_range(first, last, services.settings_for(scope.teams[0]).timezone)
@@ -48,8 +52,9 @@ def page(request):
     team_settings = context["team_settings"]
     switch_form = None
     if team_settings and not edits_only_own(request.user) and scope.rep is None:
-        switch_form = SwitchForm(initial={"switched_on": team_settings.switched_on,
-                                          "timezone": team_settings.timezone})  # fmt: skip
+        switch_form = SwitchForm(
+            initial={"switched_on": team_settings.switched_on, "timezone": team_settings.timezone}
+        )
     teams = list(selectors.Team.objects.order_by("name")) if request.user.role is Role.ADMIN else []
     context.update(form=form, switch_form=switch_form, teams=teams)
     template = "insights/page.html"
@@ -62,20 +67,29 @@ def page(request):
 @require_POST
 def switch(request):
     """Set the team's switch date (an admin names the team)."""
-    team = (selectors._get(selectors.Team.objects.all(), request.POST.get("team", ""))
-            if request.user.role is Role.ADMIN
-            else selectors._get(selectors.Team.objects.all(), str(request.user.scope_team_id)))  # fmt: skip
+    team = (
+        selectors._get(selectors.Team.objects.all(), request.POST.get("team", ""))
+        if request.user.role is Role.ADMIN
+        else selectors._get(selectors.Team.objects.all(), str(request.user.scope_team_id))
+    )
     form = SwitchForm(request.POST)
     if form.is_valid():
         try:
-            services.switch_date_set(team=team, switched_on=form.cleaned_data["switched_on"],
-                                     tz=form.cleaned_data["timezone"], by=request.user)  # fmt: skip
+            services.switch_date_set(
+                team=team,
+                switched_on=form.cleaned_data["switched_on"],
+                tz=form.cleaned_data["timezone"],
+                by=request.user,
+            )
             messages.success(request, "Saved. The figures now compare from that day.")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     else:
-        messages.error(request, "That is not a day we can use: " + " ".join(
-            e for errors in form.errors.values() for e in errors))  # fmt: skip
+        messages.error(
+            request,
+            "That is not a day we can use: "
+            + " ".join(e for errors in form.errors.values() for e in errors),
+        )
     query = f"?team={team.pk}" if request.user.role is Role.ADMIN else ""
     return redirect(reverse("insights:page") + query)
 
@@ -91,18 +105,26 @@ def rows(request, which: str):
     if period not in selectors.PERIODS or cohort not in selectors.COHORTS:
         raise Http404("No such figure")
     found = selectors.comparisons(scope)
-    found_rows = selectors.rows_for(scope, found, which, period, cohort,
-                                    request.GET.get("before", ""))  # fmt: skip
+    found_rows = selectors.rows_for(
+        scope, found, which, period, cohort, request.GET.get("before", "")
+    )
     if request.GET.get("format") == "csv":
         return exports.rows_csv(which, selectors.load_rows(which, found_rows))
     page_ = Paginator(found_rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "scope": scope, "which": which, "kind": selectors.ROW_KINDS[which],
-        "title": selectors.ROW_TITLES[which], "period": period, "cohort": cohort,
-        "page": page_, "records": selectors.load_rows(which, list(page_.object_list)),
-        "comparisons": found, "count": len(found_rows),
-        "query": _query_without(request, "page"), "back": scope.query(),
-    }  # fmt: skip
+        "scope": scope,
+        "which": which,
+        "kind": selectors.ROW_KINDS[which],
+        "title": selectors.ROW_TITLES[which],
+        "period": period,
+        "cohort": cohort,
+        "page": page_,
+        "records": selectors.load_rows(which, list(page_.object_list)),
+        "comparisons": found,
+        "count": len(found_rows),
+        "query": _query_without(request, "page"),
+        "back": scope.query(),
+    }
     return render(request, "insights/rows.html", context)
 
 
@@ -125,15 +147,20 @@ def export(request, table: str):
 @login_required
 def topic_list(request):
     """Every topic of the period, most mentioned first, paged (no cap)."""
-    scope, form = scope_from(request)
+    scope, _ = scope_from(request)
     found = selectors.comparisons(scope)
     counted = selectors.topic_counts(scope, found)
     if request.GET.get("format") == "csv":
         return exports.topics_csv(selectors.topics_with_labels(counted))
     page_ = Paginator(counted, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"scope": scope, "page": page_, "topics": selectors.topics_with_labels(list(page_)),
-               "query": _query_without(request, "page"), "back": scope.query(),
-               "comparisons": found}  # fmt: skip
+    context = {
+        "scope": scope,
+        "page": page_,
+        "topics": selectors.topics_with_labels(list(page_)),
+        "query": _query_without(request, "page"),
+        "back": scope.query(),
+        "comparisons": found,
+    }
     return render(request, "insights/topic_list.html", context)
 
 
@@ -148,8 +175,14 @@ def topic_detail(request, pk: int):
     mentions = mentions.select_related("prospect", "conversation").order_by("-occurred_at", "-pk")
     page_ = Paginator(mentions, PAGE_SIZE).get_page(request.GET.get("page"))
     people = mentions.values("prospect_id").distinct().count()
-    context = {"scope": scope, "topic": topic, "page": page_, "people": people,
-               "query": _query_without(request, "page"), "back": scope.query()}  # fmt: skip
+    context = {
+        "scope": scope,
+        "topic": topic,
+        "page": page_,
+        "people": people,
+        "query": _query_without(request, "page"),
+        "back": scope.query(),
+    }
     return render(request, "insights/topic_detail.html", context)
 
 
@@ -159,36 +192,55 @@ def topic_detail(request, pk: int):
 @login_required
 def coaching(request):
     """A rep's coaching inbox (threads on their conversations); a manager's team's, by rep."""
-    threads = (CoachingComment.objects.visible_to(request.user).filter(reply_to=None)
-               .select_related("author", "conversation__rep", "conversation__prospect")
-               .prefetch_related("replies__author").order_by("-created_at", "-pk"))  # fmt: skip
+    threads = (
+        CoachingComment.objects.visible_to(request.user)
+        .filter(reply_to=None)
+        .select_related("author", "conversation__rep", "conversation__prospect")
+        .prefetch_related("replies__author")
+        .order_by("-created_at", "-pk")
+    )
     rep = request.GET.get("rep", "")
     if rep.isdigit() and not edits_only_own(request.user):
         threads = threads.filter(conversation__rep_id=int(rep))
     page_ = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "insights/coaching.html",
-                  {"page": page_, "query": _query_without(request, "page"),
-                   "reply_form": ReplyForm()})  # fmt: skip
+    return render(
+        request,
+        "insights/coaching.html",
+        {"page": page_, "query": _query_without(request, "page"), "reply_form": ReplyForm()},
+    )
 
 
 def conversation_for(request, pk: int) -> Conversation:
     """A conversation whose coaching the user may see: a rep only their own."""
-    conversation = get_for(request.user, Conversation.objects.select_related("rep", "prospect"),
-                           pk=pk)  # fmt: skip
+    conversation = get_for(
+        request.user, Conversation.objects.select_related("rep", "prospect"), pk=pk
+    )
     if edits_only_own(request.user) and conversation.rep_id != request.user.pk:
         raise Http404("Not your conversation")
     return conversation
 
 
 def conversation_context(request, conversation: Conversation, **extra) -> dict:
-    threads = list(conversation.coaching.filter(reply_to=None).select_related("author")
-                   .prefetch_related("replies__author"))  # fmt: skip
-    fields = [{"key": key, "label": label,
-               "value": (f"{conversation.get_feeling_before_display()} → "
-                         f"{conversation.get_feeling_after_display()}" if key == "feelings"
-                         else getattr(conversation, key)),
-               "threads": [t for t in threads if t.field == key]}
-              for key, label in CoachingField.choices if key]  # fmt: skip
+    threads = list(
+        conversation.coaching.filter(reply_to=None)
+        .select_related("author")
+        .prefetch_related("replies__author")
+    )
+    fields = [
+        {
+            "key": key,
+            "label": label,
+            "value": (
+                f"{conversation.get_feeling_before_display()} → "
+                f"{conversation.get_feeling_after_display()}"
+                if key == "feelings"
+                else getattr(conversation, key)
+            ),
+            "threads": [t for t in threads if t.field == key],
+        }
+        for key, label in CoachingField.choices
+        if key
+    ]
     return {
         "conversation": conversation,
         "fields": fields,
@@ -203,7 +255,9 @@ def conversation_context(request, conversation: Conversation, **extra) -> dict:
 @login_required
 def conversation(request, pk: int):
     conversation = conversation_for(request, pk)
-    return render(request, "insights/conversation.html", conversation_context(request, conversation))
+    return render(
+        request, "insights/conversation.html", conversation_context(request, conversation)
+    )
 
 
 @login_required
@@ -217,7 +271,9 @@ def comment_add(request, pk: int):
     if form.is_valid():
         try:
             comment = services.coaching_comment_add(
-                conversation=conversation, author=request.user, text=form.cleaned_data["text"],
+                conversation=conversation,
+                author=request.user,
+                text=form.cleaned_data["text"],
                 field=form.cleaned_data["field"] or "",
             )
             messages.success(request, f"Sent to {conversation.rep}.")
@@ -232,17 +288,23 @@ def comment_add(request, pk: int):
 @require_POST
 def reply_add(request, pk: int):
     """A reply in a coaching thread, by the rep or their coach."""
-    comment = get_object_or_404(CoachingComment.objects.visible_to(request.user)
-                                .select_related("conversation__rep", "reply_to"), pk=pk)  # fmt: skip
+    comment = get_object_or_404(
+        CoachingComment.objects.visible_to(request.user).select_related(
+            "conversation__rep", "reply_to"
+        ),
+        pk=pk,
+    )
     if not services.may_reply(request.user, comment.reply_to or comment):
         raise PermissionDenied
     form = ReplyForm(request.POST)
     if form.is_valid():
-        reply = services.coaching_reply_add(comment=comment, author=request.user,
-                                            text=form.cleaned_data["text"])  # fmt: skip
+        reply = services.coaching_reply_add(
+            comment=comment, author=request.user, text=form.cleaned_data["text"]
+        )
         messages.success(request, "Reply sent.")
-        return redirect(reverse("insights:conversation", args=[comment.conversation_id])
-                        + f"#c{reply.pk}")  # fmt: skip
+        return redirect(
+            reverse("insights:conversation", args=[comment.conversation_id]) + f"#c{reply.pk}"
+        )
     conversation = conversation_for(request, comment.conversation_id)
     context = conversation_context(request, conversation, reply_form=form, reply_to=comment.pk)
     return render(request, "insights/conversation.html", context, status=400)

@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('empathy_crm', '0003_commission_notices'),
+        ("empathy_crm", "0003_commission_notices"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('followup_due', 'Follow-up due'), ('map_submitted', 'Map to review'), ('map_returned', 'Map returned'), ('map_approved', 'Map approved'), ('import_finished', 'Import done'), ('import_failed', 'Import failed'), ('statement_approved', 'Statement approved'), ('dispute_raised', 'Dispute to answer'), ('dispute_answered', 'Dispute answered'), ('coaching_comment', 'Coaching'), ('coaching_reply', 'Coaching reply'), ('other', 'Notice')], default='other', max_length=30),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("followup_due", "Follow-up due"),
+                    ("map_submitted", "Map to review"),
+                    ("map_returned", "Map returned"),
+                    ("map_approved", "Map approved"),
+                    ("import_finished", "Import done"),
+                    ("import_failed", "Import failed"),
+                    ("statement_approved", "Statement approved"),
+                    ("dispute_raised", "Dispute to answer"),
+                    ("dispute_answered", "Dispute answered"),
+                    ("coaching_comment", "Coaching"),
+                    ("coaching_reply", "Coaching reply"),
+                    ("other", "Notice"),
+                ],
+                default="other",
+                max_length=30,
+            ),
         ),
     ]

@@ -2,198 +2,501 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import people.models
 from django.conf import settings
 from django.db import migrations, models
 
+import people.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('empathy_maps', '0003_map_list_order'),
-        ('people', '0003_user_links_revoked_at'),
-        ('prospects', '0012_opportunity_status_changed_at'),
+        ("empathy_maps", "0003_map_list_order"),
+        ("people", "0003_user_links_revoked_at"),
+        ("prospects", "0012_opportunity_status_changed_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RollupRun',
+            name="RollupRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, unique=True)),
-                ('finished_at', models.DateTimeField()),
-                ('watermark', models.JSONField(default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, unique=True)),
+                ("finished_at", models.DateTimeField()),
+                ("watermark", models.JSONField(default=dict)),
             ],
         ),
         migrations.CreateModel(
-            name='Comparison',
+            name="Comparison",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('after_from', models.DateField()),
-                ('after_to', models.DateField()),
-                ('tz', models.CharField(max_length=64)),
-                ('is_default', models.BooleanField(default=False)),
-                ('records_since', models.DateField(blank=True, null=True)),
-                ('refreshed_at', models.DateTimeField(blank=True, null=True)),
-                ('viewed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("after_from", models.DateField()),
+                ("after_to", models.DateField()),
+                ("tz", models.CharField(max_length=64)),
+                ("is_default", models.BooleanField(default=False)),
+                ("records_since", models.DateField(blank=True, null=True)),
+                ("refreshed_at", models.DateTimeField(blank=True, null=True)),
+                ("viewed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ComparisonItem',
+            name="ComparisonItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('asset', 'Content asset'), ('help', 'Kind of help')], max_length=5)),
-                ('key', models.CharField(max_length=30)),
-                ('opportunities', models.PositiveIntegerField(default=0)),
-                ('comparison', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='insights.comparison')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("asset", "Content asset"), ("help", "Kind of help")], max_length=5
+                    ),
+                ),
+                ("key", models.CharField(max_length=30)),
+                ("opportunities", models.PositiveIntegerField(default=0)),
+                (
+                    "comparison",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="insights.comparison",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Figure',
+            name="Figure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(choices=[('before', 'Before'), ('after', 'After')], max_length=6)),
-                ('cohort', models.CharField(choices=[('helped', 'Helped'), ('not_helped', 'Not helped')], max_length=10)),
-                ('people', models.PositiveIntegerField(default=0)),
-                ('people_with_opportunity', models.PositiveIntegerField(default=0)),
-                ('opportunities', models.PositiveIntegerField(default=0)),
-                ('won', models.PositiveIntegerField(default=0)),
-                ('lost', models.PositiveIntegerField(default=0)),
-                ('won_amount', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
-                ('first_helps', models.PositiveIntegerField(default=0)),
-                ('help_days', models.JSONField(default=dict)),
-                ('followups_done', models.PositiveIntegerField(default=0)),
-                ('followups_on_time', models.PositiveIntegerField(default=0)),
-                ('conversations', models.PositiveIntegerField(default=0)),
-                ('shift_sum', models.IntegerField(default=0)),
-                ('shift_squares', models.PositiveIntegerField(default=0)),
-                ('comparison', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='insights.comparison')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("before", "Before"), ("after", "After")], max_length=6
+                    ),
+                ),
+                (
+                    "cohort",
+                    models.CharField(
+                        choices=[("helped", "Helped"), ("not_helped", "Not helped")], max_length=10
+                    ),
+                ),
+                ("people", models.PositiveIntegerField(default=0)),
+                ("people_with_opportunity", models.PositiveIntegerField(default=0)),
+                ("opportunities", models.PositiveIntegerField(default=0)),
+                ("won", models.PositiveIntegerField(default=0)),
+                ("lost", models.PositiveIntegerField(default=0)),
+                ("won_amount", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                ("first_helps", models.PositiveIntegerField(default=0)),
+                ("help_days", models.JSONField(default=dict)),
+                ("followups_done", models.PositiveIntegerField(default=0)),
+                ("followups_on_time", models.PositiveIntegerField(default=0)),
+                ("conversations", models.PositiveIntegerField(default=0)),
+                ("shift_sum", models.IntegerField(default=0)),
+                ("shift_squares", models.PositiveIntegerField(default=0)),
+                (
+                    "comparison",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="figures",
+                        to="insights.comparison",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TeamInsights',
+            name="TeamInsights",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('switched_on', models.DateField(blank=True, help_text='Figures after this day are compared with an equally long period before it.', null=True, verbose_name='we switched to helping on')),
-                ('timezone', models.CharField(default='UTC', help_text='Days (and weeks, from Monday) end at midnight in this time zone.', max_length=64, validators=[people.models.validate_timezone])),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='insights', to='people.team')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "switched_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Figures after this day are compared with an equally long period before it.",
+                        null=True,
+                        verbose_name="we switched to helping on",
+                    ),
+                ),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="UTC",
+                        help_text="Days (and weeks, from Monday) end at midnight in this time zone.",
+                        max_length=64,
+                        validators=[people.models.validate_timezone],
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "team",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="insights",
+                        to="people.team",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'team insights',
+                "verbose_name_plural": "team insights",
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('need', models.CharField(choices=[('question', 'Question'), ('frustration', 'Frustration'), ('roadblock', 'Roadblock')], max_length=12)),
-                ('key', models.CharField(max_length=300)),
-                ('label', models.CharField(max_length=300)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "need",
+                    models.CharField(
+                        choices=[
+                            ("question", "Question"),
+                            ("frustration", "Frustration"),
+                            ("roadblock", "Roadblock"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("key", models.CharField(max_length=300)),
+                ("label", models.CharField(max_length=300)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TopicMention',
+            name="TopicMention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('conversation', 'Conversation'), ('engagement', 'Engagement'), ('entry', 'Empathy map')], max_length=12)),
-                ('text', models.CharField(max_length=300)),
-                ('occurred_at', models.DateTimeField()),
-                ('conversation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='prospects.conversation')),
-                ('engagement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='prospects.engagement')),
-                ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='empathy_maps.entry')),
-                ('prospect', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='prospects.prospect')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='insights.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("conversation", "Conversation"),
+                            ("engagement", "Engagement"),
+                            ("entry", "Empathy map"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("occurred_at", models.DateTimeField()),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="prospects.conversation",
+                    ),
+                ),
+                (
+                    "engagement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="prospects.engagement",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="empathy_maps.entry",
+                    ),
+                ),
+                (
+                    "prospect",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="prospects.prospect",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="insights.topic",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TopicWeek',
+            name="TopicWeek",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField()),
-                ('mentions', models.PositiveIntegerField()),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.team')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='insights.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week", models.DateField()),
+                ("mentions", models.PositiveIntegerField()),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.team",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="insights.topic",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WeekFigure',
+            name="WeekFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField()),
-                ('new_people', models.PositiveIntegerField(default=0)),
-                ('first_helps', models.PositiveIntegerField(default=0)),
-                ('opportunities_helped', models.PositiveIntegerField(default=0)),
-                ('opportunities_other', models.PositiveIntegerField(default=0)),
-                ('won', models.PositiveIntegerField(default=0)),
-                ('lost', models.PositiveIntegerField(default=0)),
-                ('conversations', models.PositiveIntegerField(default=0)),
-                ('shift_sum', models.IntegerField(default=0)),
-                ('followups_done', models.PositiveIntegerField(default=0)),
-                ('followups_on_time', models.PositiveIntegerField(default=0)),
-                ('refreshed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week", models.DateField()),
+                ("new_people", models.PositiveIntegerField(default=0)),
+                ("first_helps", models.PositiveIntegerField(default=0)),
+                ("opportunities_helped", models.PositiveIntegerField(default=0)),
+                ("opportunities_other", models.PositiveIntegerField(default=0)),
+                ("won", models.PositiveIntegerField(default=0)),
+                ("lost", models.PositiveIntegerField(default=0)),
+                ("conversations", models.PositiveIntegerField(default=0)),
+                ("shift_sum", models.IntegerField(default=0)),
+                ("followups_done", models.PositiveIntegerField(default=0)),
+                ("followups_on_time", models.PositiveIntegerField(default=0)),
+                ("refreshed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CoachingComment',
+            name="CoachingComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(blank=True, choices=[('', 'The conversation as a whole'), ('questions', 'Their questions'), ('frustrations', 'Frustrations'), ('roadblocks', 'Roadblocks'), ('help_given', 'The help given'), ('wins', 'Wins'), ('quotes', 'In their words'), ('feelings', 'How they felt')], max_length=20)),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='coaching', to='prospects.conversation')),
-                ('reply_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='insights.coachingcomment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "The conversation as a whole"),
+                            ("questions", "Their questions"),
+                            ("frustrations", "Frustrations"),
+                            ("roadblocks", "Roadblocks"),
+                            ("help_given", "The help given"),
+                            ("wins", "Wins"),
+                            ("quotes", "In their words"),
+                            ("feelings", "How they felt"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="coaching",
+                        to="prospects.conversation",
+                    ),
+                ),
+                (
+                    "reply_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="insights.coachingcomment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(fields=['conversation', 'created_at'], name='insights_co_convers_19c944_idx'), models.Index(condition=models.Q(('reply_to__isnull', True)), fields=['created_at'], name='insights_coaching_threads')],
+                "ordering": ["created_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["conversation", "created_at"], name="insights_co_convers_19c944_idx"
+                    ),
+                    models.Index(
+                        condition=models.Q(("reply_to__isnull", True)),
+                        fields=["created_at"],
+                        name="insights_coaching_threads",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='comparison',
-            index=models.Index(fields=['team', 'is_default', '-refreshed_at'], name='insights_co_team_id_d85339_idx'),
+            model_name="comparison",
+            index=models.Index(
+                fields=["team", "is_default", "-refreshed_at"],
+                name="insights_co_team_id_d85339_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='comparison',
-            constraint=models.UniqueConstraint(fields=('team', 'after_from', 'after_to', 'tz'), name='insights_comparison_once'),
+            model_name="comparison",
+            constraint=models.UniqueConstraint(
+                fields=("team", "after_from", "after_to", "tz"), name="insights_comparison_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='comparisonitem',
-            index=models.Index(fields=['comparison', 'owner', 'kind'], name='insights_co_compari_5d55b5_idx'),
+            model_name="comparisonitem",
+            index=models.Index(
+                fields=["comparison", "owner", "kind"], name="insights_co_compari_5d55b5_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.UniqueConstraint(fields=('comparison', 'owner', 'period', 'cohort'), name='insights_figure_once', nulls_distinct=False),
+            model_name="figure",
+            constraint=models.UniqueConstraint(
+                fields=("comparison", "owner", "period", "cohort"),
+                name="insights_figure_once",
+                nulls_distinct=False,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='topic',
-            constraint=models.UniqueConstraint(fields=('team', 'need', 'key'), name='insights_topic_once', nulls_distinct=False),
+            model_name="topic",
+            constraint=models.UniqueConstraint(
+                fields=("team", "need", "key"), name="insights_topic_once", nulls_distinct=False
+            ),
         ),
         migrations.AddIndex(
-            model_name='topicmention',
-            index=models.Index(fields=['prospect', 'occurred_at'], name='insights_to_prospec_216e0f_idx'),
+            model_name="topicmention",
+            index=models.Index(
+                fields=["prospect", "occurred_at"], name="insights_to_prospec_216e0f_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='topicmention',
-            index=models.Index(fields=['topic', '-occurred_at'], name='insights_to_topic_i_fb9f8f_idx'),
+            model_name="topicmention",
+            index=models.Index(
+                fields=["topic", "-occurred_at"], name="insights_to_topic_i_fb9f8f_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='topicweek',
-            index=models.Index(fields=['team', 'week'], name='insights_to_team_id_44800d_idx'),
+            model_name="topicweek",
+            index=models.Index(fields=["team", "week"], name="insights_to_team_id_44800d_idx"),
         ),
         migrations.AddIndex(
-            model_name='weekfigure',
-            index=models.Index(fields=['team', 'owner', 'week'], name='insights_we_team_id_135486_idx'),
+            model_name="weekfigure",
+            index=models.Index(
+                fields=["team", "owner", "week"], name="insights_we_team_id_135486_idx"
+            ),
         ),
     ]

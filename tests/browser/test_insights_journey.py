@@ -19,8 +19,13 @@ def test_manager_sees_the_uplift_checks_the_rows_and_coaches(
 ):
     TeamInsights.objects.create(team=team, switched_on=date(2026, 10, 19), timezone="UTC")
     for n in range(30):
-        person(rep, "2026-10-20", helped="2026-10-21", opened="2026-10-30" if n < 15 else None,
-               name=f"Helped{n}")  # fmt: skip
+        person(
+            rep,
+            "2026-10-20",
+            helped="2026-10-21",
+            opened="2026-10-30" if n < 15 else None,
+            name=f"Helped{n}",
+        )
         person(rep, "2026-10-20", opened="2026-10-30" if n < 4 else None, name=f"Waiting{n}")
         person(rep, "2026-09-20", helped="2026-09-21", opened="2026-10-01" if n < 5 else None)
         person(rep, "2026-09-20", opened="2026-10-01" if n < 3 else None)
@@ -46,7 +51,9 @@ def test_manager_sees_the_uplift_checks_the_rows_and_coaches(
     shift = page.locator("table").first.locator("tr", has_text="Average feeling shift")
     shift.locator("td").nth(1).locator("a.figure-link").click()
     page.wait_for_load_state()
-    page.locator(".rows-table tbody tr", has_text="Helped3").get_by_role("link", name="Open").click()
+    page.locator(".rows-table tbody tr", has_text="Helped3").get_by_role(
+        "link", name="Open"
+    ).click()
     page.wait_for_load_state()
     page.get_by_label("About").select_option("help_given")
     page.get_by_label("Your coaching").fill("You asked before you offered. Keep doing that.")

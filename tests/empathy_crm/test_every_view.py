@@ -213,8 +213,13 @@ ACCESS: dict[str, Access] = {
     "empathy_maps:export_markdown": record(lambda w: [w["map"].pk]),
     "insights:page": Access("list"),
     "insights:switch": Access(
-        "manager", "POST", data=lambda w, u: {"switched_on": "2026-01-05", "timezone": "UTC",
-                                              "team": w["team"].pk}  # fmt: skip
+        "manager",
+        "POST",
+        data=lambda w, u: {
+            "switched_on": "2026-01-05",
+            "timezone": "UTC",
+            "team": w["team"].pk,
+        },
     ),
     "insights:rows": Access("list", args=lambda w: ["people"]),
     "insights:export": Access("list", args=lambda w: ["figures"]),

@@ -18,28 +18,56 @@ def at(day: date | str, hour: int = 12, tz: ZoneInfo = UTC) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=tz)
 
 
-def person(owner, engaged, *, helped=None, talked=None, opened=None, status="open", closed=None,
-           amount="1000", asset=None, name="Pat"):
+def person(
+    owner,
+    engaged,
+    *,
+    helped=None,
+    talked=None,
+    opened=None,
+    status="open",
+    closed=None,
+    amount="1000",
+    asset=None,
+    name="Pat",
+):
     """A person engaged at ``engaged``; helped (a conversation with help given) at ``helped``;
     a conversation without help at ``talked``; an opportunity opened on ``opened``."""
     prospect = ProspectFactory(owner=owner, first_name=name)
     engaged = at(engaged) if isinstance(engaged, str) else engaged
-    Engagement.objects.create(prospect=prospect, occurred_at=engaged, why="How long does it take?",
-                              asset=asset)
+    Engagement.objects.create(
+        prospect=prospect, occurred_at=engaged, why="How long does it take?", asset=asset
+    )
     if helped:
         Conversation.objects.create(
-            prospect=prospect, rep=owner, occurred_at=at(helped) if isinstance(helped, str) else helped,
-            help_given="Sent the checklist.", questions="How long does onboarding take?",
-            feeling_before=2, feeling_after=4)
+            prospect=prospect,
+            rep=owner,
+            occurred_at=at(helped) if isinstance(helped, str) else helped,
+            help_given="Sent the checklist.",
+            questions="How long does onboarding take?",
+            feeling_before=2,
+            feeling_after=4,
+        )
     if talked:
         Conversation.objects.create(
-            prospect=prospect, rep=owner, occurred_at=at(talked) if isinstance(talked, str) else talked,
-            help_given="", feeling_before=3, feeling_after=2)
+            prospect=prospect,
+            rep=owner,
+            occurred_at=at(talked) if isinstance(talked, str) else talked,
+            help_given="",
+            feeling_before=3,
+            feeling_after=2,
+        )
     if opened:
         Opportunity.objects.create(
-            account=prospect.account, prospect=prospect, owner=owner, name=f"{name}'s deal",
-            amount=Decimal(amount), status=status, opened_on=date.fromisoformat(opened),
-            closed_on=date.fromisoformat(closed) if closed else None)
+            account=prospect.account,
+            prospect=prospect,
+            owner=owner,
+            name=f"{name}'s deal",
+            amount=Decimal(amount),
+            status=status,
+            opened_on=date.fromisoformat(opened),
+            closed_on=date.fromisoformat(closed) if closed else None,
+        )
     return prospect
 
 

@@ -15,13 +15,16 @@ def conversation_of(rep):
     return ConversationFactory(prospect=ProspectFactory(owner=rep), rep=rep)
 
 
-def test_manager_coaches_on_a_field_and_the_rep_is_told(client, manager, rep,
-                                                        django_capture_on_commit_callbacks):  # fmt: skip
+def test_manager_coaches_on_a_field_and_the_rep_is_told(
+    client, manager, rep, django_capture_on_commit_callbacks
+):
     talk = conversation_of(rep)
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("insights:comment_add", args=[talk.pk]),
-                               {"field": "help_given", "text": "Lovely: you asked first."})  # fmt: skip
+        response = client.post(
+            reverse("insights:comment_add", args=[talk.pk]),
+            {"field": "help_given", "text": "Lovely: you asked first."},
+        )
     assert response.status_code == 302
     comment = CoachingComment.objects.get()
     assert (comment.field, comment.author, comment.conversation) == ("help_given", manager, talk)
@@ -57,11 +60,19 @@ def test_a_rep_sees_only_coaching_on_their_own_conversations(client, manager, re
     assert "For rep" in page and "For teammate" not in page
     assert client.get(reverse("insights:conversation", args=[theirs.pk])).status_code == 404
     theirs_comment = CoachingComment.objects.get(text="For teammate")
-    assert client.post(reverse("insights:reply_add", args=[theirs_comment.pk]),
-                       {"text": "Sneaky"}).status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            reverse("insights:reply_add", args=[theirs_comment.pk]), {"text": "Sneaky"}
+        ).status_code
+        == 404
+    )
     # A rep does not start coaching threads, not even on their own conversation.
-    assert client.post(reverse("insights:comment_add", args=[mine.pk]),
-                       {"text": "Self-praise"}).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            reverse("insights:comment_add", args=[mine.pk]), {"text": "Self-praise"}
+        ).status_code
+        == 403
+    )
     assert CoachingComment.objects.count() == 2
 
 
@@ -69,12 +80,20 @@ def test_managers_coach_only_their_own_team(client, rep, other_manager, admin_us
     talk = conversation_of(rep)
     client.force_login(other_manager)
     assert client.get(reverse("insights:conversation", args=[talk.pk])).status_code == 404
-    assert client.post(reverse("insights:comment_add", args=[talk.pk]),
-                       {"text": "Not mine"}).status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            reverse("insights:comment_add", args=[talk.pk]), {"text": "Not mine"}
+        ).status_code
+        == 404
+    )
     assert "Not mine" not in client.get(reverse("insights:coaching")).text
     client.force_login(admin_user)
-    assert client.post(reverse("insights:comment_add", args=[talk.pk]),
-                       {"text": "From the admin"}).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            reverse("insights:comment_add", args=[talk.pk]), {"text": "From the admin"}
+        ).status_code
+        == 302
+    )
     assert CoachingComment.objects.get().author == admin_user
 
 
@@ -93,8 +112,9 @@ def test_coaching_given_shows_per_rep_on_the_team_insights(client, switched, man
     for text in ("One", "Two"):
         client.post(reverse("insights:comment_add", args=[talk.pk]), {"text": text})
     client.force_login(rep)
-    client.post(reverse("insights:reply_add", args=[CoachingComment.objects.first().pk]),
-                {"text": "Thanks"})  # fmt: skip
+    client.post(
+        reverse("insights:reply_add", args=[CoachingComment.objects.first().pk]), {"text": "Thanks"}
+    )
     client.force_login(manager)
     rows = client.get(reverse("insights:page")).context["per_owner"]
     assert {row["person"]: row["coaching"] for row in rows}[rep] == 2  # the rep's reply: not

@@ -54,7 +54,7 @@ def test_ratio_of_rates_is_the_katz_log_interval():
 
 def test_median_interval_is_between_the_binomial_order_statistics():
     # n = 30: the 10th and 21st smallest values (the usual table for a 95% sign-test interval).
-    median, interval = stats.median_from_counts({value: 1 for value in range(1, 31)})
+    median, interval = stats.median_from_counts(dict.fromkeys(range(1, 31), 1))
     assert median == 15.5
     assert (interval.low, interval.high) == (10, 21)
     assert stats.median_from_counts({3: 2, 7: 1}) == (3, None)  # too few for any 95% interval

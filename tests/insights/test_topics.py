@@ -13,9 +13,14 @@ from tests.insights.conftest import at, person
 
 
 def test_near_duplicate_phrasings_share_a_signature_or_group():
-    same = {topics.signature(p) for p in ("How long does onboarding really take?",
-                                           "how long will the onboarding take",
-                                           "How long does onboarding take?")}  # fmt: skip
+    same = {
+        topics.signature(p)
+        for p in (
+            "How long does onboarding really take?",
+            "how long will the onboarding take",
+            "How long does onboarding take?",
+        )
+    }
     assert same == {"long onboard take"}
     grouper = topics.Grouper({})
     group = (1, "question")
@@ -28,24 +33,38 @@ def test_near_duplicate_phrasings_share_a_signature_or_group():
 
 def test_a_text_is_split_into_phrases():
     assert topics.phrases("How do we roll out?\nWhat does it cost? - and security.") == [
-        "How do we roll out?", "What does it cost?", "and security."]  # fmt: skip
+        "How do we roll out?",
+        "What does it cost?",
+        "and security.",
+    ]
 
 
 def test_topics_count_near_duplicates_together_from_the_first_conversations(
     client, switched, manager, rep
 ):
-    for question in ("How long does onboarding really take?", "How long will onboarding take?",
-                     "How long does the onboarding take for us?"):  # fmt: skip
+    for question in (
+        "How long does onboarding really take?",
+        "How long will onboarding take?",
+        "How long does the onboarding take for us?",
+    ):
         prospect = ProspectFactory(owner=rep)
-        Conversation.objects.create(prospect=prospect, rep=rep, occurred_at=at("2026-11-02"),
-                                    questions=question, frustrations="Nobody answers vendors.",
-                                    quotes="We just want a straight answer.",
-                                    feeling_before=2, feeling_after=3)  # fmt: skip
+        Conversation.objects.create(
+            prospect=prospect,
+            rep=rep,
+            occurred_at=at("2026-11-02"),
+            questions=question,
+            frustrations="Nobody answers vendors.",
+            quotes="We just want a straight answer.",
+            feeling_before=2,
+            feeling_after=3,
+        )
     emap = maps.map_for_prospect(prospect=prospect, author=rep)
     maps.entry_add(empathy_map=emap, quadrant="pains", text="Vendors never answer.", by=rep)
     services.refresh_all()
     scope = selectors.scope_for(manager)
-    counted = selectors.topics_with_labels(selectors.topic_counts(scope, selectors.comparisons(scope)))
+    counted = selectors.topics_with_labels(
+        selectors.topic_counts(scope, selectors.comparisons(scope))
+    )
     by_label = {row["topic"].need: row for row in counted}
     assert by_label["question"]["n"] == 3  # three phrasings, one topic
     assert by_label["question"]["trend"]["key"] == "few"  # too few mentions to call a trend
