@@ -209,7 +209,10 @@ def seed_insights(users: dict[str, User]) -> None:
                     feeling_after=max(1, min(5, before_feeling + lift)),
                 )
             )
-            due = min(latest - timedelta(hours=1), talk_at + timedelta(days=rng.uniform(2, 8)))
+            due = _working_time(
+                min(latest - timedelta(days=1), talk_at + timedelta(days=rng.uniform(2, 8))),
+                prospect.timezone,
+            )
             late = rng.random() > (0.88 if era == "after" else 0.6)
             followups.append(
                 FollowUp(
@@ -310,6 +313,16 @@ def seed_insights(users: dict[str, User]) -> None:
             "updated_by": users["maria"],
         },
     )
+
+
+def _working_time(moment, tz_name: str):
+    """10:30 on ``moment``'s working day (a weekend moves back to Friday), in the person's
+    time zone: the story's follow-ups fell due when follow-ups do."""
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(tz_name))
+    local -= timedelta(days=max(0, local.weekday() - 4))
+    return local.replace(hour=10, minute=30, second=0, microsecond=0)
 
 
 def _tz(user: User):
