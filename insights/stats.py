@@ -112,22 +112,36 @@ def median_from_counts(counts: dict[int, int]) -> tuple[float, Interval | None] 
     n = sum(counts.values())
     if n == 0:
         return None
-    values = [value for value, times in sorted(counts.items()) for _ in range(times)]
+    ordered = sorted(counts.items())
+
+    def smallest(rank: int) -> int:  # the rank-th smallest value, counting from 1
+        seen = 0
+        for value, times in ordered:
+            seen += times
+            if seen >= rank:
+                return value
+        raise ValueError(rank)
+
     middle = n // 2
-    median = values[middle] if n % 2 else (values[middle - 1] + values[middle]) / 2
+    median = smallest(middle + 1) if n % 2 else (smallest(middle) + smallest(middle + 1)) / 2
     low_rank = _median_rank(n)
     if low_rank is None:
         return median, None
-    return median, Interval(values[low_rank - 1], values[n - low_rank])
+    return median, Interval(smallest(low_rank), smallest(n - low_rank + 1))
 
 
 def _median_rank(n: int) -> int | None:
     """The largest j with P(j ≤ B ≤ n−j) ≥ 95% for B ~ binomial(n, ½): the median lies
-    between the j-th and the (n−j+1)-th smallest value with at least 95% confidence."""
+    between the j-th and the (n−j+1)-th smallest value with at least 95% confidence.
+    (Probabilities in logarithms, so thousands of values cost no big numbers.)"""
     best = None
     cumulative = 0.0
+    log_half = n * math.log(2)
     for j in range(1, n // 2 + 1):
-        cumulative += math.comb(n, j - 1) / 2**n  # P(B ≤ j−1)
+        k = j - 1
+        cumulative += math.exp(
+            math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) - log_half
+        )  # P(B ≤ j−1)
         if 1 - 2 * cumulative >= 0.95:
             best = j
         else:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from empathy_maps import services as maps
 from empathy_maps.models import EmpathyMap, Persona
+from insights.models import CoachingComment
 from tests.browser.steps import sign_in
 from tests.factories import (
     ConversationFactory,
@@ -48,24 +49,30 @@ def screens(rep, teammate, manager, admin_user, team):
     playbook = PlaybookFactory(name="Answer within a working day")
     PlaybookStepFactory(playbook=playbook)
     FormSourceFactory(team=team)
+    coached = CoachingComment.objects.create(conversation=talk, author=manager, field="quotes",
+                                             text="Great quote: ask what dead means to them.")
+    CoachingComment.objects.create(conversation=talk, author=rep, reply_to=coached,
+                                   text="I will next time.")
+    coaching = ["/insights/", "/insights/coaching/", f"/insights/conversations/{talk.pk}/"]
     return {
         "rep": [
             "/", "/concierge/", f"/concierge/follow-ups/{followup.pk}/?action=done", "/prospects/",
             dana.get_absolute_url(), f"{dana.get_absolute_url()}edit/",
             dana.account.get_absolute_url(), "/prospects/accounts/", "/prospects/import/",
             "/empathy-maps/", board.get_absolute_url(), f"{board.get_absolute_url()}history/",
-            "/concierge/calendar/", "/teams/mine/", "/accounts/password_change/",
+            "/concierge/calendar/", "/teams/mine/", "/accounts/password_change/", *coaching,
         ],
         # a newcomer with nothing yet: the empty states
         "teammate": ["/", "/concierge/", "/prospects/", "/empathy-maps/", "/prospects/accounts/?q=zz"],
         "manager": [
             "/", "/empathy-maps/reviews/", f"{board.get_absolute_url()}review/",
             "/empathy-maps/personas/", f"/empathy-maps/personas/{persona.pk}/", "/prospects/",
+            *coaching, "/insights/topics/", "/insights/rows/conversations/?period=after",
         ],
         "boss": [
             "/", "/teams/", f"/teams/{team.pk}/", "/concierge/playbooks/",
             f"/concierge/playbooks/{playbook.pk}/", "/concierge/playbooks/new/",
-            "/prospects/form-sources/",
+            "/prospects/form-sources/", "/insights/",
         ],
     }  # fmt: skip
 

@@ -237,3 +237,21 @@ def test_the_page_spends_the_same_queries_however_much_data(
     # freshness; 14 what came before opportunities; 15 the assets' titles; 16 when topics
     # were read; 17 follow-ups due (the navigation badge); 18 unread notices (the bell).
     assert len(grown) == len(small) == 18 + session_queries
+
+
+def test_the_pickers_swap_the_page_body_in_place_and_keep_state_in_the_url(
+    client, switched, manager
+):
+    client.force_login(manager)
+    response = client.get(
+        reverse("insights:page"),
+        {"from": "2026-10-01", "to": "2026-10-31"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="insights-body",
+    )
+    assert response.status_code == 200
+    assert "<html" not in response.text and 'id="insights-body"' in response.text
+    assert 'value="2026-10-01"' in response.text  # the picker shows the range it was given
+    assert "/insights/rows/people/?from=2026-10-01&amp;to=2026-10-31&amp;period=after" in (
+        response.text
+    )
