@@ -73,12 +73,8 @@ def test_thirty_per_group_is_enough_twenty_nine_is_not():
     assert not stats.enough(30, 29)
 
 
-def test_median_interval_for_thousands_of_values_is_quick_and_near_the_normal_ranks():
-    import time
-
-    started = time.perf_counter()
-    median, interval = stats.median_from_counts({day: 1000 for day in range(20)})
-    assert time.perf_counter() - started < 0.5
+def test_median_interval_for_thousands_of_values_is_near_the_normal_ranks():
+    median, interval = stats.median_from_counts(dict.fromkeys(range(20), 1000))
     assert median == 9.5
     # Ranks n/2 ∓ 1.96·√n/2 of 20,000: about 9,861 and 10,140, both in the values 9 and 10.
     assert (interval.low, interval.high) == (9, 10)
