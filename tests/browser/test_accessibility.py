@@ -49,10 +49,15 @@ def screens(rep, teammate, manager, admin_user, team):
     playbook = PlaybookFactory(name="Answer within a working day")
     PlaybookStepFactory(playbook=playbook)
     FormSourceFactory(team=team)
-    coached = CoachingComment.objects.create(conversation=talk, author=manager, field="quotes",
-                                             text="Great quote: ask what dead means to them.")
-    CoachingComment.objects.create(conversation=talk, author=rep, reply_to=coached,
-                                   text="I will next time.")
+    coached = CoachingComment.objects.create(
+        conversation=talk,
+        author=manager,
+        field="quotes",
+        text="Great quote: ask what dead means to them.",
+    )
+    CoachingComment.objects.create(
+        conversation=talk, author=rep, reply_to=coached, text="I will next time."
+    )
     coaching = ["/insights/", "/insights/coaching/", f"/insights/conversations/{talk.pk}/"]
     return {
         "rep": [
