@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django import forms
 
 from insights.models import CoachingField
+from people.models import validate_timezone
 
 
 class RangeForm(forms.Form):
@@ -35,9 +34,12 @@ class SwitchForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    timezone = forms.ChoiceField(
+    # A text field, not a select of 600 zones: the form sits on every insights page.
+    timezone = forms.CharField(
         label="Days end at midnight in",
-        choices=[(z, z) for z in sorted(zoneinfo.available_timezones())],
+        max_length=64,
+        validators=[validate_timezone],
+        help_text="A time zone such as America/Chicago or Europe/Berlin.",
     )
 
 

@@ -88,11 +88,9 @@ class Counts:
     shift_squares: int = 0
 
     def add(self, other: Counts) -> Counts:
-        for f in fields(self):
-            if f.name == "help_days":
-                self.help_days.update(other.help_days)
-            else:
-                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for name in _ADDED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.help_days.update(other.help_days)
         return self
 
     def as_fields(self) -> dict:
@@ -102,9 +100,12 @@ class Counts:
 
     @classmethod
     def from_row(cls, row) -> Counts:
-        counts = cls(**{f.name: getattr(row, f.name) for f in fields(cls) if f.name != "help_days"})
+        counts = cls(**{name: getattr(row, name) for name in _ADDED})
         counts.help_days = Counter({int(days): n for days, n in row.help_days.items()})
         return counts
+
+
+_ADDED = tuple(f.name for f in fields(Counts) if f.name != "help_days")
 
 
 # --- When each person was first engaged, first helped, first had an opportunity -----------

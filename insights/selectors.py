@@ -200,15 +200,20 @@ def _distinct_on() -> bool:
 # --- The figures ------------------------------------------------------------------------------
 
 
-def figure_parts(found: list[Comparison], scope: Scope) -> dict[tuple[str, str], Counts]:
-    """{(period, cohort): Counts} for the scope, "all" cohorts added up, from the rollup."""
+def figure_rows(found: list[Comparison], scope: Scope) -> list[tuple[int, str, str, Counts]]:
+    """The scope's rollup rows: (team, period, cohort, counts), the team's or the person's."""
     rows = Figure.objects.filter(comparison__in=found)
     rows = rows.filter(owner=scope.rep) if scope.rep is not None else rows.filter(owner=None)
+    teams = {c.pk: c.team_id for c in found}
+    return [(teams[r.comparison_id], r.period, r.cohort, Counts.from_row(r)) for r in rows]
+
+
+def figure_parts(found: list[Comparison], scope: Scope, rows=None) -> dict[tuple[str, str], Counts]:
+    """{(period, cohort): Counts} for the scope, "all" cohorts added up, from the rollup."""
     parts: dict[tuple[str, str], Counts] = defaultdict(Counts)
-    for row in rows:
-        counts = Counts.from_row(row)
-        parts[row.period, row.cohort].add(counts)
-        parts[row.period, ALL].add(Counts.from_row(row))
+    for _team, period, cohort, counts in figure_rows(found, scope) if rows is None else rows:
+        parts[period, cohort].add(counts)
+        parts[period, ALL].add(counts)
     return parts
 
 
@@ -533,16 +538,15 @@ def per_owner(
     return rows
 
 
-def per_team(found: list[Comparison], scope: Scope) -> list[dict]:
+def per_team(found: list[Comparison], scope: Scope, rows) -> list[dict]:
     """Admins, all teams: each team's headline rate, before and after, with its n."""
     if not scope.all_teams:
         return []
     names = {t.pk: t for t in scope.teams}
     by_team: dict[int, dict] = defaultdict(lambda: {BEFORE: Counts(), AFTER: Counts()})
-    ranges = {}
-    for row in Figure.objects.filter(comparison__in=found, owner=None).select_related("comparison"):
-        by_team[row.comparison.team_id][row.period].add(Counts.from_row(row))
-        ranges[row.comparison.team_id] = row.comparison
+    ranges = {c.team_id: c for c in found}
+    for team_id, period, _cohort, counts in rows:
+        by_team[team_id][period].add(counts)
     rows = []
     for team_id, periods in sorted(by_team.items(), key=lambda item: names[item[0]].name):
         b, a = periods[BEFORE], periods[AFTER]
@@ -567,7 +571,7 @@ def per_team(found: list[Comparison], scope: Scope) -> list[dict]:
 def week_series(scope: Scope, found: list[Comparison]) -> dict:
     """The weeks of the range (at most the last year), summed over the scope."""
     if not found:
-        return {"weeks": [], "refreshed_at": None}
+        return {"weeks": []}
     first = min(c.after_from - (c.after_to - c.after_from) - timedelta(days=1) for c in found)
     last = max(c.after_to for c in found)
     rows = WeekFigure.objects.filter(
@@ -597,13 +601,7 @@ def week_series(scope: Scope, found: list[Comparison]) -> dict:
         weeks.append(by_week.get(monday) or {"week": monday})
         monday += timedelta(weeks=1)
     switch = found[0].after_from if len(found) == 1 else None
-    refreshed = (
-        WeekFigure.objects.filter(team__in=scope.teams)
-        .order_by("refreshed_at")
-        .values_list("refreshed_at", flat=True)
-        .first()
-    )
-    return {"weeks": weeks, "charts": charts.week_charts(weeks, switch), "refreshed_at": refreshed}
+    return {"weeks": weeks, "charts": charts.week_charts(weeks, switch)}
 
 
 TOPIC_WEEKS = 8
@@ -673,7 +671,8 @@ def trend(recent: int, earlier: int) -> dict:
 
 
 def topics_with_labels(rows: list[dict]) -> list[dict]:
-    names = {t.pk: t for t in Topic.objects.filter(pk__in=[r["topic_id"] for r in rows])}
+    topics = Topic.objects.filter(pk__in=[r["topic_id"] for r in rows]).select_related("team")
+    names = {t.pk: t for t in topics}
     return [{**row, "topic": names[row["topic_id"]]} for row in rows if row["topic_id"] in names]
 
 
@@ -731,11 +730,15 @@ def freshness(found: list[Comparison]) -> dict:
 
 
 def url_maker(scope: Scope):
-    """Links to the rows behind a figure, keeping the scope and range."""
+    """Links to the rows behind a figure, keeping the scope and range (hundreds per page:
+    each URL's path is reversed once)."""
+    paths: dict[str, str] = {}
 
     def url_for(which: str, period: str, cohort: str, **extra) -> str:
+        if which not in paths:
+            paths[which] = reverse("insights:rows", args=[which])
         query = scope.query(period=period, cohort=cohort if cohort != ALL else "", **extra)
-        return reverse("insights:rows", args=[which]) + "?" + query
+        return f"{paths[which]}?{query}"
 
     return url_for
 
@@ -744,7 +747,8 @@ def insights_page(scope: Scope) -> dict:
     """Everything the insights page shows (a dozen queries, whatever the data's size)."""
     found = comparisons(scope)
     url_for = url_maker(scope)
-    parts = figure_parts(found, scope)
+    team_rows = figure_rows(found, scope)
+    parts = figure_parts(found, scope, team_rows)
     rows = build_metrics(parts, url_for)
     first = min((c.after_from for c in found), default=None)
     last = max((c.after_to for c in found), default=None)
@@ -770,7 +774,7 @@ def insights_page(scope: Scope) -> dict:
         "metrics": rows,
         "headline": headline(parts, rows[1]),
         "per_owner": per_owner(found, scope, first, last, url_for) if first else [],
-        "per_team": per_team(found, scope),
+        "per_team": per_team(found, scope, team_rows),
         "weeks": week_series(scope, found),
         "topics": topics,
         "came_before": came_before(found, scope, url_for),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 
 #: Fewer records than this in a group: "not enough data yet" instead of a comparison.
@@ -130,10 +131,18 @@ def median_from_counts(counts: dict[int, int]) -> tuple[float, Interval | None] 
     return median, Interval(smallest(low_rank), smallest(n - low_rank + 1))
 
 
+#: Above this many values the binomial ranks are the normal approximation's (they agree to
+#: within a rank there, and the exact sum would cost a loop over thousands).
+EXACT_RANKS = 300
+
+
+@lru_cache(maxsize=4096)
 def _median_rank(n: int) -> int | None:
     """The largest j with P(j ≤ B ≤ n−j) ≥ 95% for B ~ binomial(n, ½): the median lies
     between the j-th and the (n−j+1)-th smallest value with at least 95% confidence.
-    (Probabilities in logarithms, so thousands of values cost no big numbers.)"""
+    (Exact up to ``EXACT_RANKS`` values, in logarithms; then n/2 − 1.96·√n/2, rounded down.)"""
+    if n > EXACT_RANKS:
+        return math.floor((n - Z * math.sqrt(n)) / 2)
     best = None
     cumulative = 0.0
     log_half = n * math.log(2)
