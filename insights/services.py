@@ -409,27 +409,33 @@ def _as_date(value) -> date:
     return value.date() if hasattr(value, "date") else value
 
 
-def refresh_all() -> None:
-    """What beat runs every 15 minutes: topics, then every team's weeks and comparisons
-    (its default, and any other range looked at lately); ranges nobody looked at go."""
-    mentions_refresh()
-    teams = list(Team.objects.order_by("pk"))
-    topic_weeks_refresh(teams=teams)
-    weeks_refresh(teams=teams)
+def team_refresh(*, team: Team) -> None:
+    """One team's rollups: its topic weeks, its weeks, its default comparison (made anew
+    when the day has turned) and every other range looked at within ``KEEP_VIEWED``."""
     started = timezone.now()
+    topic_weeks_refresh(teams=[team])
+    weeks_refresh(teams=[team])
+    team_settings = settings_for(team)
+    first, last = default_range(team_settings)
+    # Yesterday's default ("up to yesterday") makes way for today's, made here if new.
+    Comparison.objects.filter(team=team, is_default=True).exclude(
+        after_from=first, after_to=last, tz=team_settings.timezone
+    ).delete()
+    comparison_for(team=team, team_settings=team_settings, default=True)
     stale = started - KEEP_VIEWED
-    Comparison.objects.filter(viewed_at__lt=stale, is_default=False).delete()
-    for team in teams:
-        team_settings = settings_for(team)
-        first, last = default_range(team_settings)
-        # Yesterday's default ("up to yesterday") makes way for today's, made here if new.
-        Comparison.objects.filter(team=team, is_default=True).exclude(
-            after_from=first, after_to=last, tz=team_settings.timezone
-        ).delete()
-        comparison_for(team=team, team_settings=team_settings, default=True)
-    fresh = Comparison.objects.filter(Q(is_default=True) | Q(viewed_at__gte=stale))
+    Comparison.objects.filter(team=team, viewed_at__lt=stale, is_default=False).delete()
+    fresh = Comparison.objects.filter(Q(is_default=True) | Q(viewed_at__gte=stale), team=team)
     for comparison in fresh.filter(refreshed_at__lt=started).order_by("pk"):
         comparison_refresh(comparison=comparison)
+
+
+def refresh_all() -> None:
+    """Everything beat refreshes, in one process (the demo, the bench and tests): topics,
+    then every team. Beat itself runs the topics, then a task per team (``insights.tasks``),
+    so no task outlives its time limit however many teams there are."""
+    mentions_refresh()
+    for team in Team.objects.order_by("pk"):
+        team_refresh(team=team)
     RollupRun.objects.update_or_create(name="all", defaults={"finished_at": timezone.now()})
 
 
