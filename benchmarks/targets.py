@@ -94,6 +94,9 @@ PAGES: list[Page] = [
          lambda ctx: f"/admin/concierge/followup/{ctx['followup']}/change/"),
     Page("admin: map entries (300k)", "admin", lambda ctx: "/admin/empathy_maps/entry/"),
     Page("admin: empathy maps (20k)", "admin", lambda ctx: "/admin/empathy_maps/empathymap/"),
+    Page("insights (manager)", "manager", lambda ctx: "/insights/"),
+    Page("insights (rep)", "rep", lambda ctx: "/insights/"),
+    Page("insights (admin, all teams)", "admin", lambda ctx: "/insights/"),
 ]  # fmt: skip
 
 
@@ -388,6 +391,15 @@ def what_if_year(ctx: dict) -> int:
     return len(rows)
 
 
+def insights_refresh(ctx: dict) -> int:
+    """What beat runs every 15 minutes: topics, weeks and every team's comparison."""
+    from insights import services
+    from people.models import Team
+
+    services.refresh_all()
+    return Team.objects.count()
+
+
 JOBS: list[Job] = [
     Job("floor: /healthz, 4 clients, 10 s (req)", floor_throughput),
     Job("inbound endpoint, 4 clients, 10 s (req)", inbound_throughput),
@@ -407,6 +419,7 @@ JOBS: list[Job] = [
     Job("statement run, a quarter for 50 reps", statement_run,
         teardown=statement_run_teardown, target="< 5 s"),
     Job("what-if over 12 months for all reps of a plan", what_if_year, target="< 10 s"),
+    Job("insights rollups, every team (teams)", insights_refresh, target="< 15 min (its beat)"),
 ]  # fmt: skip
 
 

@@ -93,6 +93,8 @@ class Notification(models.Model):
         STATEMENT_APPROVED = "statement_approved", "Statement approved"
         DISPUTE_RAISED = "dispute_raised", "Dispute to answer"
         DISPUTE_ANSWERED = "dispute_answered", "Dispute answered"
+        COACHING_COMMENT = "coaching_comment", "Coaching"
+        COACHING_REPLY = "coaching_reply", "Coaching reply"
         OTHER = "other", "Notice"
 
     #: Kinds that are emailed, a person's waiting ones together in one mail.

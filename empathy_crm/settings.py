@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "empathy_maps",
     "concierge",
     "commissions",
+    "insights",
     "home",
 ]
 
@@ -357,6 +358,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
     "resend-statement-runs": {"task": "commissions.statement_runs_resend", "schedule": 60.0},
+    # The insights rollups: each team's comparison, weeks and topics (the pages say how fresh).
+    "refresh-insights": {"task": "insights.refresh", "schedule": 60.0 * 15},
 }
 
 # --- Concierge follow-ups ----------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("concierge/", include("concierge.urls")),
     path("empathy-maps/", include("empathy_maps.urls")),
     path("commissions/", include("commissions.urls")),
+    path("insights/", include("insights.urls")),
     path("api/inbound/engagements/", inbound_engagements, name="inbound_engagements"),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from commissions import services as pay
 from empathy_maps import services as maps
 from empathy_maps.models import EmpathyMap, Persona
+from insights.models import CoachingComment
 from tests.browser.steps import sign_in
 from tests.factories import (
     ConversationFactory,
@@ -50,13 +51,23 @@ def screens(rep, teammate, manager, admin_user, team):
     PlaybookStepFactory(playbook=playbook)
     FormSourceFactory(team=team)
     plan, statement = pay_for_helping(team, rep, manager, admin_user, dana)
+    coached = CoachingComment.objects.create(
+        conversation=talk,
+        author=manager,
+        field="quotes",
+        text="Great quote: ask what dead means to them.",
+    )
+    CoachingComment.objects.create(
+        conversation=talk, author=rep, reply_to=coached, text="I will next time."
+    )
+    coaching = ["/insights/", "/insights/coaching/", f"/insights/conversations/{talk.pk}/"]
     return {
         "rep": [
             "/", "/concierge/", f"/concierge/follow-ups/{followup.pk}/?action=done", "/prospects/",
             dana.get_absolute_url(), f"{dana.get_absolute_url()}edit/",
             dana.account.get_absolute_url(), "/prospects/accounts/", "/prospects/import/",
             "/empathy-maps/", board.get_absolute_url(), f"{board.get_absolute_url()}history/",
-            "/concierge/calendar/", "/teams/mine/", "/accounts/password_change/",
+            "/concierge/calendar/", "/teams/mine/", "/accounts/password_change/", *coaching,
             "/commissions/earnings/?period=2026-10-01&group=all",
         ],
         # a newcomer with nothing yet: the empty states
@@ -65,11 +76,12 @@ def screens(rep, teammate, manager, admin_user, team):
             "/", "/empathy-maps/reviews/", f"{board.get_absolute_url()}review/",
             "/empathy-maps/personas/", f"/empathy-maps/personas/{persona.pk}/", "/prospects/",
             "/commissions/statements/", f"{statement.get_absolute_url()}?group=all",
+            *coaching, "/insights/topics/", "/insights/rows/conversations/?period=after",
         ],
         "boss": [
             "/", "/teams/", f"/teams/{team.pk}/", "/concierge/playbooks/",
             f"/concierge/playbooks/{playbook.pk}/", "/concierge/playbooks/new/",
-            "/prospects/form-sources/", "/commissions/plans/", plan.get_absolute_url(),
+            "/prospects/form-sources/", "/insights/", "/commissions/plans/", plan.get_absolute_url(),
             "/commissions/plans/new/", f"/commissions/plans/{plan.pk}/what-if/?first=2026-10&last=2026-10",
             "/commissions/payroll/", "/commissions/audit/",
         ],

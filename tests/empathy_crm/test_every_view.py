@@ -31,7 +31,16 @@ from concierge.models import CalendarFeed, FollowUp, Playbook, PlaybookStep
 from empathy_crm.models import Notification
 from empathy_maps import services as maps
 from empathy_maps.models import EmpathyMap, Entry, Persona
-from prospects.models import Account, FormSource, Opportunity, Prospect, ProspectImport
+from insights import services as insights_services
+from insights.models import CoachingComment, TeamInsights, Topic
+from prospects.models import (
+    Account,
+    Conversation,
+    FormSource,
+    Opportunity,
+    Prospect,
+    ProspectImport,
+)
 from tests.factories import (
     AccountFactory,
     ConversationFactory,
@@ -69,7 +78,7 @@ class Access:
         """The status ``who`` (a rep or a manager of another team) must get."""
         if self.scope == "admin" or (self.scope == "manager" and who == "outsider"):
             return 403
-        return 404 if self.scope == "record" or self.args else 200
+        return 404 if self.scope == "record" or (self.args and self.scope != "list") else 200
 
 
 def record(args, method="GET", data=None):
@@ -308,6 +317,28 @@ ACCESS: dict[str, Access] = {
         "admin", "POST", data=lambda w, u: {"period": "2026-10-01"}
     ),
     "commissions:payroll_download": Access("admin", args=lambda w: [w["batch"].batch_id]),
+    "insights:page": Access("list"),
+    "insights:switch": Access(
+        "manager",
+        "POST",
+        data=lambda w, u: {
+            "switched_on": "2026-01-05",
+            "timezone": "UTC",
+            "team": w["team"].pk,
+        },
+    ),
+    "insights:rows": Access("list", args=lambda w: ["people"]),
+    "insights:export": Access("list", args=lambda w: ["figures"]),
+    "insights:topic_list": Access("list"),
+    "insights:topic_detail": record(lambda w: [w["topic"].pk]),
+    "insights:coaching": Access("list"),
+    "insights:conversation": record(lambda w: [w["conversation"].pk]),
+    "insights:comment_add": record(
+        lambda w: [w["conversation"].pk], "POST", lambda w, u: {"text": "Hijacked"}
+    ),
+    "insights:reply_add": record(
+        lambda w: [w["coaching"].pk], "POST", lambda w, u: {"text": "Hijacked"}
+    ),
 }
 
 # Reached without signing in, each with its own credential or none; tested where they live.
@@ -378,6 +409,7 @@ def world(team, rep, manager, admin_user):
         "notice": Notification.objects.create(
             user=rep, kind=Notification.Kind.OTHER, message=f"{MARK} needs you"
         ),
+        **insights_world(team, rep, manager, prospect),
     }
 
 
@@ -426,6 +458,21 @@ def commissions_state() -> dict:
     }  # fmt: skip
 
 
+def insights_world(team, rep, manager, prospect) -> dict:
+    """A conversation of the team's with coaching on it, a switch date and the team's topics
+    (the prospect's question, heard in the conversation), all worked out."""
+    talk = Conversation.objects.create(
+        prospect=prospect, rep=rep, occurred_at="2026-11-10T10:00:00Z", help_given="Helped",
+        questions=f"How does {MARK} onboard so fast?", feeling_before=2, feeling_after=4,
+    )  # fmt: skip
+    TeamInsights.objects.create(team=team, switched_on="2026-10-01", timezone="UTC")
+    coaching = CoachingComment.objects.create(conversation=talk, author=manager,
+                                              text=f"{MARK}: ask why first")  # fmt: skip
+    insights_services.refresh_all()
+    return {"conversation": talk, "coaching": coaching,
+            "topic": Topic.objects.get(team=team, need="question")}  # fmt: skip
+
+
 def team_state(w: dict) -> dict:
     """Everything of the team an outsider's request could change."""
     team = w["team"]
@@ -454,6 +501,9 @@ def team_state(w: dict) -> dict:
         "feed": CalendarFeed.objects.get(pk=w["feed"].pk).token,
         "inbox": list(Notification.objects.values_list("pk", "read_at")),
         "commissions": commissions_state(),
+        "insights": (list(TeamInsights.objects.filter(team=team)
+                          .values_list("switched_on", "timezone")),
+                     sorted(CoachingComment.objects.values_list("text", flat=True))),
     }  # fmt: skip
 
 

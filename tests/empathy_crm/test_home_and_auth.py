@@ -35,8 +35,14 @@ def nav_links(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("who", "links"),
     [
-        ("rep", ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "My team"]),
-        ("manager", ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "My team"]),
+        (
+            "rep",
+            ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "Insights", "My team"],
+        ),
+        (
+            "manager",
+            ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "Insights", "My team"],
+        ),
         (
             "admin_user",
             [
@@ -45,6 +51,7 @@ def nav_links(html: str) -> list[str]:
                 "Prospects",
                 "Accounts",
                 "Empathy maps",
+                "Insights",
                 "Teams",
                 "Playbooks",
                 "Form sources",

@@ -33,7 +33,8 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
     from concierge.models import FollowUp, Playbook
     from prospects.models import Conversation, Prospect
 
-    assert Prospect.objects.count() == 13 and Conversation.objects.exists()
+    # Thirteen people to show the everyday pages, and the insights story's (issue 13).
+    assert Prospect.objects.exclude(source="Story").count() == 13 and Conversation.objects.exists()
     assert Playbook.objects.count() == 4
     sam_tasks = FollowUp.objects.filter(assignee__username="sam")
     assert sam_tasks.filter(status="due").exists(), "the demo queue has something overdue"
@@ -44,6 +45,18 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
     from empathy_maps.models import Persona
 
     assert Persona.objects.get().members.count() == 12
+
+
+def test_the_demo_headline_is_a_computed_uplift_with_intervals(db):
+    from insights import selectors
+
+    call_command("seed_demo", stdout=StringIO())
+    page = selectors.insights_page(selectors.scope_for(User.objects.get(username="maria")))
+    headline = page["headline"]
+    assert not headline.small and not headline.did_small
+    assert headline.change.startswith("+") and " to " in headline.interval
+    assert float(headline.after_rate) > float(headline.before_rate)
+    assert page["switched"], "the team's switch date, half a year before the seed"
 
 
 def test_seed_demo_keeps_a_password_the_user_changed(db):

@@ -13,6 +13,7 @@ from django.db import transaction
 from commissions.bench import fill_commission_plans, fill_opportunities
 from concierge.bench import fill_concierge
 from empathy_maps.bench import fill_empathy_maps
+from insights.bench import fill_insights, fill_insights_rollups
 from people.bench import fill_people
 from people.models import User
 from prospects.bench import fill_prospects
@@ -59,12 +60,14 @@ class Command(BaseCommand):
                 "opportunities",
                 lambda: fill_opportunities(opportunities=options["opportunities"]),
             ),
+            ("insights", fill_insights),
         ]
         for name, step in steps:
             with transaction.atomic():
                 self.timed(name, step)
         # Its statements are computed by the commission services, in their own transactions.
         self.timed("commissions", fill_commission_plans)
+        self.timed("insight rollups", fill_insights_rollups)  # own transactions, as beat runs it
 
     def timed(self, name: str, step) -> None:
         started = time.perf_counter()

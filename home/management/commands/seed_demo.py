@@ -9,6 +9,7 @@ from django.test.utils import override_settings
 from commissions.demo import seed_commissions
 from concierge.demo import seed_concierge
 from empathy_maps.demo import seed_empathy_maps
+from insights.demo import refresh_insights, seed_insights
 from people.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_people
 from prospects.demo import seed_prospects
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             seed_empathy_maps(users)
             seed_commissions(users)
+        with transaction.atomic():
+            seed_insights(users)
+        refresh_insights()  # its rollups, in their own transactions
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write("")
         self.stdout.write("  Open http://127.0.0.1:8000 and sign in as one of:")
