@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -494,8 +493,11 @@ RUN_MESSAGE = "commissions.statement_run"
 def _run_send(run_id: int) -> None:
     """Tell a worker; if the broker is away, the run waits in its row for the sweep."""
     try:
-        current_app.send_task(RUN_MESSAGE, args=[run_id], retry=True,
-                              retry_policy={"max_retries": 1, "interval_start": 0.2})  # fmt: skip
+        from commissions.tasks import statement_run  # tasks import this module
+
+        statement_run.apply_async(
+            args=[run_id], retry=True, retry_policy={"max_retries": 1, "interval_start": 0.2}
+        )
     except (BrokerError, OSError) as exc:
         log.warning("statement run %s not sent (%s); the sweep will send it", run_id, exc)
 

@@ -37,11 +37,13 @@ def nav_links(html: str) -> list[str]:
     [
         (
             "rep",
-            ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "Insights", "My team"],
+            ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "My earnings",
+             "Insights", "My team"],
         ),
         (
             "manager",
-            ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "Insights", "My team"],
+            ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "Statements",
+             "Insights", "My team"],
         ),
         (
             "admin_user",
@@ -54,6 +56,7 @@ def nav_links(html: str) -> list[str]:
                 "Insights",
                 "Teams",
                 "Playbooks",
+                "Commissions",
                 "Form sources",
                 "Django admin",
             ],
