@@ -37,13 +37,29 @@ def nav_links(html: str) -> list[str]:
     [
         (
             "rep",
-            ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "My earnings",
-             "Insights", "My team"],
+            [
+                "Home",
+                "Follow-ups",
+                "Prospects",
+                "Accounts",
+                "Empathy maps",
+                "My earnings",
+                "Insights",
+                "My team",
+            ],
         ),
         (
             "manager",
-            ["Home", "Follow-ups", "Prospects", "Accounts", "Empathy maps", "Statements",
-             "Insights", "My team"],
+            [
+                "Home",
+                "Follow-ups",
+                "Prospects",
+                "Accounts",
+                "Empathy maps",
+                "Statements",
+                "Insights",
+                "My team",
+            ],
         ),
         (
             "admin_user",
