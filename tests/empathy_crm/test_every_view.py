@@ -422,10 +422,10 @@ def commissions_world(team, rep, manager, admin_user, prospect) -> dict:
         rules_in=[("per_conversation", "", {"amount": "10.00"})],
     )  # fmt: skip
     pay.plan_go_live(plan=plan, by=admin_user)
-    ConversationFactory(prospect=prospect, rep=rep, help_given="Helped",
+    ConversationFactory(prospect=prospect, rep=rep, help_given="Helped", questions="",
                         occurred_at=datetime(2026, 10, 5, 10, tzinfo=UTC))  # fmt: skip
     locked_rep = make_rep(team, username="paidrep")
-    ConversationFactory(prospect=prospect, rep=locked_rep, help_given="Helped",
+    ConversationFactory(prospect=prospect, rep=locked_rep, help_given="Helped", questions="",
                         occurred_at=datetime(2026, 10, 6, 10, tzinfo=UTC))  # fmt: skip
     pay.statements_run(plan=plan, start=date(2026, 10, 1))
     statement = Statement.objects.get(rep=rep)
