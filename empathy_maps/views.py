@@ -64,6 +64,30 @@ def evidence_for(empathy_map: EmpathyMap) -> list[dict]:
     return items
 
 
+def _plain(text: str) -> str:
+    return " ".join(text.split()).rstrip("…")
+
+
+def mark_mapped(evidence: list[dict], entries: list[Entry]) -> None:
+    """Give each piece of evidence already turned into an entry that entry (``mapped``), so
+    the list says where it went instead of offering it again."""
+    from_talks = [e for e in entries if e.evidence_conversation_id]
+    from_engagements = {e.evidence_engagement_id: e for e in entries if e.evidence_engagement_id}
+    for item in evidence:
+        if "engagement" in item:
+            item["mapped"] = from_engagements.get(item["engagement"].pk)
+            continue
+        text = _plain(item["text"])
+        item["mapped"] = next(
+            (
+                e for e in from_talks
+                if e.evidence_conversation_id == item["conversation"].pk
+                and text.startswith(_plain(e.evidence_quote or e.text))
+            ),
+            None,
+        )  # fmt: skip
+
+
 def board_context(request, empathy_map: EmpathyMap, **extra) -> dict:
     entries = list(
         empathy_map.entries.select_related("evidence_conversation", "evidence_engagement")
@@ -71,13 +95,15 @@ def board_context(request, empathy_map: EmpathyMap, **extra) -> dict:
     )  # fmt: skip
     by_quadrant = {q: [e for e in entries if e.quadrant == q] for q in Quadrant.values}
     checklist = services.checklist(empathy_map, entries)
+    evidence = evidence_for(empathy_map)
+    mark_mapped(evidence, entries)
     return {
         "map": empathy_map,
         "layout": [[(q, Quadrant(q).label, by_quadrant[q]) for q in row] for row in BOARD_LAYOUT],
         "below": [(q, Quadrant(q).label, by_quadrant[q]) for q in ("pains", "gains")],
         "checklist": checklist,
         "progress": round(100 * sum(i["done"] for i in checklist) / len(checklist)),
-        "evidence": evidence_for(empathy_map),
+        "evidence": evidence,
         "can_edit": may_edit(request.user, empathy_map.owner_id) and empathy_map.is_editable,
         "is_author": request.user.pk == empathy_map.owner_id,
         "map_comments": [
@@ -90,7 +116,8 @@ def board_context(request, empathy_map: EmpathyMap, **extra) -> dict:
 
 def board_response(request, empathy_map: EmpathyMap, error: str = ""):
     if request.htmx:
-        context = board_context(request, empathy_map, error=error)
+        empathy_map.refresh_from_db(fields=["status", "version", "updated_at"])  # the header's
+        context = board_context(request, empathy_map, error=error, oob=True)
         return render(request, "empathy_maps/board.html#board", context)
     if error:
         messages.error(request, error)

@@ -72,6 +72,24 @@ def test_one_click_turns_a_quote_into_an_entry_with_its_evidence(client, rep, em
     assert "evidence:" in response.text
 
 
+def test_evidence_in_the_map_says_where_it_went_and_is_not_offered_again(client, rep, emap, talk):
+    client.force_login(rep)
+    offered = 'aria-label="Map as Pains"'
+    assert client.get(emap.get_absolute_url()).text.count(offered) == 3  # question, quote, pain
+    response = post(client, "entry_create", emap, quadrant="pains", text=talk.frustrations,
+                    conversation=talk.pk)  # fmt: skip
+    assert "In the map under <strong>Pains</strong>" in response.text
+    assert response.text.count(offered) == 2, "the frustration is mapped; the other two wait"
+
+
+def test_the_maps_updated_time_follows_each_edit_in_place(client, rep, emap, clock):
+    client.force_login(rep)
+    clock.move_to("2026-11-19T15:45:00+00:00")
+    response = post(client, "entry_create", emap, quadrant="feels", text="Tired of rollouts")
+    assert 'id="map-meta" hx-swap-oob="true"' in response.text
+    assert "updated Nov 19, 15:45" in response.text
+
+
 def test_an_observed_entry_without_evidence_is_flagged(client, rep, emap):
     client.force_login(rep)
     response = post(
