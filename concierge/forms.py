@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from concierge.models import Outcome, Playbook, PlaybookStep
+from prospects.models import HelpKind, ProspectEvent
 
 
 class DoneForm(forms.Form):
@@ -43,24 +44,46 @@ class PlaybookForm(forms.ModelForm):
     class Meta:
         model = Playbook
         fields = ["name", "trigger", "team", "no_touch_days", "enabled"]
+        labels = {"trigger": "When", "no_touch_days": "No helpful touch for (days)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trigger"].choices = [("", "Choose what starts it"),
+                                          *self.fields["trigger"].choices[1:]]  # fmt: skip
+        self.fields["team"].empty_label = "Every team"
+        self.fields["no_touch_days"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("trigger") == ProspectEvent.Kind.NO_TOUCH:
+            if not data.get("no_touch_days"):
+                self.add_error("no_touch_days", "Say after how many days without help.")
+        elif "no_touch_days" in data:
+            data["no_touch_days"] = self.instance.no_touch_days or 14  # not used: kept as it was
+        return data
 
 
-StepFormSet = forms.inlineformset_factory(
-    Playbook,
-    PlaybookStep,
-    fields=[
-        "order",
-        "delay_days",
-        "delay_hours",
-        "kind",
-        "wording",
-        "addresses",
-        "on_conversation",
-    ],
-    widgets={"wording": forms.Textarea(attrs={"rows": 2})},
-    extra=1,
-    can_delete=True,
-)
+class StepForm(forms.ModelForm):
+    """A step as an admin writes it: the order is the list's (the ↑/↓ buttons), not a field."""
+
+    class Meta:
+        model = PlaybookStep
+        fields = ["delay_days", "delay_hours", "kind", "wording", "addresses", "on_conversation"]
+        widgets = {"wording": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Choose the help"), *HelpKind.choices]
+
+
+def step_formset(data=None, *, instance: Playbook):
+    """The playbook's steps, and one blank step to fill in when it has none yet (no empty
+    step otherwise: "Add a step" asks for one)."""
+    extra = 0 if instance.pk and instance.steps.exists() else 1
+    factory = forms.inlineformset_factory(
+        Playbook, PlaybookStep, form=StepForm, extra=extra, can_delete=True
+    )
+    return factory(data, instance=instance)
 
 
 def steps_check(playbook_form: PlaybookForm, formset) -> None:

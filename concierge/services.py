@@ -24,6 +24,7 @@ from concierge.models import (
     FollowUp,
     FollowUpStatus,
     OnConversation,
+    Playbook,
     PlaybookStep,
 )
 from empathy_crm.access import reps_of
@@ -210,6 +211,24 @@ def digests_send(*, now: datetime | None = None) -> int:
             )
         sent += 1
     return sent
+
+
+def playbook_save(*, form, formset) -> Playbook:
+    """A playbook and its steps, from the editor's valid forms, together or not at all; a
+    new step goes last (the ↑/↓ buttons move it)."""
+    with transaction.atomic(durable=True):
+        playbook = form.save()
+        formset.instance = playbook
+        steps = formset.save(commit=False)
+        for step in formset.deleted_objects:
+            step.delete()
+        last = max((s.order for s in playbook.steps.all()), default=0)
+        for step in steps:
+            if step.pk is None:
+                last += 1
+                step.order = last
+            step.save()
+    return playbook
 
 
 def step_preview(steps: list[PlaybookStep], prospect: Prospect, *, at: datetime | None = None):

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,7 @@ from concierge.forms import (
     ReassignForm,
     SkipForm,
     SnoozeForm,
-    StepFormSet,
+    step_formset,
     steps_check,
 )
 from concierge.models import CalendarFeed, FollowUp, Playbook, PlaybookStep
@@ -269,17 +268,20 @@ def playbook_list(request):
 @role_required(Role.ADMIN)
 def playbook_edit(request, pk: int | None = None):
     playbook = get_object_or_404(Playbook, pk=pk) if pk else Playbook()
+    adding = "add_step" in request.POST
     form = PlaybookForm(request.POST or None, instance=playbook)
-    formset = StepFormSet(request.POST or None, instance=playbook)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    formset = step_formset(request.POST or None, instance=playbook)
+    if request.method == "POST" and form.is_valid() and formset.is_valid() and not adding:
         steps_check(form, formset)
         if not form.errors:
-            with transaction.atomic():
-                playbook = form.save()
-                formset.instance = playbook
-                formset.save()
+            playbook = services.playbook_save(form=form, formset=formset)
             messages.success(request, f"Saved “{playbook}”.")
             return redirect("concierge:playbook_edit", pk=playbook.pk)
+    if adding:  # one more blank step, keeping what was typed so far
+        data = request.POST.copy()
+        total = f"{formset.prefix}-TOTAL_FORMS"
+        data[total] = str(int(data.get(total) or 0) + 1)
+        formset = step_formset(data, instance=playbook)
     preview = preview_rows(request, playbook) if playbook.pk else None
     context = {"playbook": playbook, "form": form, "formset": formset, **(preview or {})}
     return render(request, "concierge/playbook_edit.html", context)
