@@ -34,20 +34,32 @@ ROW_FIELDS = (
 )  # fmt: skip
 
 
+def section_windows(user: User) -> dict[str, Q]:
+    """Overdue, today and the next two weeks, in the user's own day."""
+    start, end = scheduling.local_day_bounds(timezone.now(), scheduling.zone(user.timezone))
+    return {
+        "overdue": Q(due_at__lt=start),
+        "today": Q(due_at__gte=start, due_at__lt=end),
+        "upcoming": Q(due_at__gte=end, due_at__lt=end + timedelta(days=14)),
+    }
+
+
+def section_counts(user: User) -> dict[str, int]:
+    """How many open follow-ups each section of the queue holds (one query)."""
+    mine = FollowUp.objects.open().filter(assignee=user)
+    return mine.aggregate(
+        **{key: Count("pk", filter=window) for key, window in section_windows(user).items()}
+    )
+
+
 def queue_sections(user: User, *, show_all: str = "") -> dict:
     """The user's open follow-ups: overdue, today and the next two weeks (their own day).
 
     Each section shows its first rows (oldest first) and how many more there are; one
     section at a time can be opened in full with ?all=<section>.
     """
-    tz = scheduling.zone(user.timezone)
-    start, end = scheduling.local_day_bounds(timezone.now(), tz)
     mine = FollowUp.objects.open().filter(assignee=user)
-    windows = {
-        "overdue": Q(due_at__lt=start),
-        "today": Q(due_at__gte=start, due_at__lt=end),
-        "upcoming": Q(due_at__gte=end, due_at__lt=end + timedelta(days=14)),
-    }
+    windows = section_windows(user)
     counts = mine.aggregate(**{key: Count("pk", filter=window) for key, window in windows.items()})
     context: dict = {"sections": [], "outcomes": OUTCOME_CHOICES}
     for key, window in windows.items():

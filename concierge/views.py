@@ -101,6 +101,8 @@ def respond(request, followup: FollowUp, form=None, action: str = "", message: s
         "action": action,
         "message": message,
         "oob_badge": True,
+        # After an action, the sections' counts follow (out of band), as the badge does.
+        "section_counts": selectors.section_counts(request.user) if message else None,
         "outcomes": OUTCOME_CHOICES,
         **row_options(request.user),
     }

@@ -276,3 +276,22 @@ def test_a_deactivated_users_calendar_feed_stops_for_good(client, admin_user, re
     client.get(reverse("concierge:calendar_settings"))
     feed.refresh_from_db()
     assert client.get(reverse("concierge:calendar_feed", args=[feed.token])).status_code == 200
+
+
+def test_the_sections_counts_follow_an_action_in_place(client, rep, own_prospect):
+    late = FollowUpFactory(prospect=own_prospect, due_at=timezone.now() - timedelta(days=2))
+    FollowUpFactory(prospect=own_prospect, due_at=timezone.now() - timedelta(days=3))
+    client.force_login(rep)
+    assert 'id="count-overdue">2<' in client.get(QUEUE).text
+    response = client.post(
+        reverse("concierge:followup_skip", args=[late.pk]),
+        {"reason": "They found it themselves"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert '<span class="muted small" id="count-overdue" hx-swap-oob="true">1</span>' in (
+        response.text
+    )
+    refused = client.post(
+        reverse("concierge:followup_done", args=[late.pk]), {}, HTTP_HX_REQUEST="true"
+    )
+    assert 'id="count-overdue"' not in refused.text, "nothing changed: nothing to recount"
