@@ -26,11 +26,14 @@ def test_rep_finds_a_prospect_and_logs_a_conversation_in_place(page, rep, screen
     page.get_by_role("link", name="Dana Whitfield").wait_for()
     assert page.get_by_role("link", name="Tom Becker").count() == 0
     follow(page, "Dana Whitfield")
-    page.get_by_role("heading", name="Log a helpful conversation").wait_for()
     assert page.locator("circle.journey-point").count() == 2
+    question = page.get_by_label("What are they trying to get answered?")
+    assert not question.is_visible(), "the form opens on demand; the timeline stays in view"
 
     page.evaluate("window.__stillTheSamePage = true")
-    page.get_by_label("What are they trying to get answered?").fill("Who trains new dispatchers?")
+    page.keyboard.press("c")  # opens the form, the cursor in its first field
+    page.get_by_text("The full guide").click()
+    question.fill("Who trains new dispatchers?")
     page.get_by_label("How did we help, or make their day easier?").fill(
         "Sent our onboarding checklist and offered a call with a customer who did it."
     )
@@ -47,6 +50,29 @@ def test_rep_finds_a_prospect_and_logs_a_conversation_in_place(page, rep, screen
     assert page.locator("circle.journey-point").count() == 4
     assert page.get_by_label("What are they trying to get answered?").input_value() == ""
     screenshot(page, "prospect-page")
+
+
+def test_on_a_phone_a_rep_logs_a_quick_conversation_under_about_them(page, rep, screenshot):
+    dana = ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield",
+                           email="dana.whitfield@harborlogistics.example")  # fmt: skip
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "rep")
+    page.goto(dana.get_absolute_url())
+    about = page.locator("#facts").bounding_box()
+    timeline = page.locator("#timeline").bounding_box()
+    assert about["y"] < timeline["y"], "who they are comes before the history"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "nothing runs off the screen"
+    page.get_by_text("Log a helpful conversation").click()
+    page.locator("#log-conversation .feeling-scale").nth(0).get_by_text("Frustrated").click()
+    page.locator("#log-conversation .feeling-scale").nth(1).get_by_text("Hopeful").click()
+    page.get_by_label("How did we help, or make their day easier?").fill(
+        "Answered the pricing question"
+    )
+    page.get_by_role("button", name="Log conversation").click()
+    page.get_by_text("Logged. It's on the timeline.").wait_for()
+    assert "Answered the pricing question" in page.locator("#timeline").inner_text()
+    screenshot(page, "prospect-page-phone")
 
 
 def test_form_source_posts_an_engagement_that_reaches_the_reps_list(
