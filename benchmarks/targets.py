@@ -71,6 +71,8 @@ PAGES: list[Page] = [
          lambda ctx: f"/empathy-maps/{ctx['map']}/review/"),
     Page("persona map, 10k members (manager)", "manager",
          lambda ctx: f"/empathy-maps/personas/{ctx['persona']}/"),
+    Page("find a person, as typed (rep)", "rep", lambda ctx: "/prospects/find/?q=whit"),
+    Page("find a person, as typed (admin, broad)", "admin", lambda ctx: "/prospects/find/?q=an"),
     Page("my earnings (rep)", "rep", lambda ctx: "/commissions/earnings/"),
     Page("statements (manager, period)", "manager",
          lambda ctx: f"/commissions/statements/?period={ctx['statements_period']}"),

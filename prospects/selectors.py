@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import datetime, time
 from itertools import chain
 
+from django.db.models import Q
 from django.utils import timezone
 
 from empathy_crm.access import may_edit
 from prospects import charts, services
-from prospects.models import Prospect
+from prospects.models import Account, Prospect
+
+SUGGESTIONS = 6
 
 
 def prospect_page(user, prospect: Prospect) -> dict:
@@ -48,4 +51,27 @@ def prospect_page(user, prospect: Prospect) -> dict:
         "journey": charts.journey_chart(services.emotional_journey(prospect)),
         "buying_group": group,
         "why_engagement": why,
+    }
+
+
+def quick_find(user, text: str) -> dict:
+    """People and accounts ``user`` may see whose name (or a person's email) holds ``text``,
+    for the header's suggestions: a few of each, without sorting every match (a broad term
+    would otherwise sort thousands to show six)."""
+    terms = text.split()[:3]
+    if not terms or len(text) < 2:
+        return {"people": [], "accounts": [], "text": text}
+    people = Prospect.objects.visible_to(user)
+    accounts = Account.objects.visible_to(user)
+    for term in terms:
+        people = people.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+        )  # fmt: skip
+        accounts = accounts.filter(name__icontains=term)
+    found = list(people.select_related("account").order_by()[:SUGGESTIONS])
+    return {
+        "people": sorted(found, key=lambda p: (p.last_name.lower(), p.first_name.lower())),
+        "accounts": sorted(accounts.order_by()[:4], key=lambda a: a.name.lower()),
+        "text": text,
     }

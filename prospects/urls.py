@@ -5,6 +5,7 @@ from prospects import views
 app_name = "prospects"
 urlpatterns = [
     path("", views.prospect_list, name="prospect_list"),
+    path("find/", views.quick_find, name="quick_find"),
     path("new/", views.prospect_create, name="prospect_create"),
     path("export.csv", views.prospect_export, name="prospect_export"),
     path("<int:pk>/", views.prospect_detail, name="prospect_detail"),

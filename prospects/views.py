@@ -66,6 +66,13 @@ def prospect_list(request):
     return render(request, template, context)
 
 
+@login_required
+def quick_find(request):
+    """Suggestions under the header's "Find a person" box, as the user types."""
+    found = selectors.quick_find(request.user, request.GET.get("q", "").strip()[:100])
+    return render(request, "prospects/quick_find.html", found)
+
+
 class _Echo:
     def write(self, value):
         return value

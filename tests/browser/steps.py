@@ -19,5 +19,8 @@ def follow(page, link: str, *, exact: bool = False) -> None:
     htmx is a deferred script, so it wires up search boxes and in-place forms only once the
     page has loaded; a test that types sooner than any person could would race it.
     """
-    page.get_by_role("link", name=link, exact=exact).first.click()
+    target = page.get_by_role("link", name=link, exact=exact).first
+    if not target.is_visible() and page.locator(".nav-more > summary").count():
+        page.locator(".nav-more > summary").click()  # an admin's settings are under "Admin"
+    target.click()
     page.wait_for_load_state()

@@ -14,6 +14,8 @@ def test_rep_schedules_a_next_step_and_completes_it_in_the_queue(page, rep, scre
                            open_question="How do we roll this out without a revolt?")  # fmt: skip
     sign_in(page, "rep")
     page.goto(dana.get_absolute_url())
+    page.get_by_text("Log a helpful conversation").click()
+    page.get_by_text("The full guide").click()
     page.get_by_label("What are they trying to get answered?").fill("Who trains new dispatchers?")
     page.get_by_label("How did we help, or make their day easier?").fill("Talked through a pilot.")
     page.locator("#log-conversation .feeling-scale").nth(0).get_by_text("Unsure").click()

@@ -19,6 +19,7 @@ def test_rep_signs_in_sees_their_day_and_signs_out(page, rep, screenshot):
     assert page.get_by_role("link", name="Django admin").count() == 0
     screenshot(page, "rep-home")
 
+    page.locator(".account-menu > summary").click()
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("heading", name="Sign in").wait_for()
     page.goto("/")
@@ -108,7 +109,8 @@ def test_manager_and_admin_pages_fit_a_phone_screen(page, rep, manager, admin_us
         for url in urls:
             page.goto(url)
             assert page.evaluate(BEYOND_THE_SCREEN) == [], f"{who}: {url}"
-        page.get_by_role("button", name="Log out").click()
+        page.locator(".account-menu > summary").click()
+    page.get_by_role("button", name="Log out").click()
 
 
 # Elements whose box ends past the right edge of the screen (tables scroll in their own box).

@@ -112,6 +112,7 @@ ACCESS: dict[str, Access] = {
     "people:my_team": Access("list"),
     "people:team_detail": record(lambda w: [w["team"].pk]),
     "prospects:prospect_list": Access("list", query={"q": SEARCH, "owner": "all"}),
+    "prospects:quick_find": Access("list", query={"q": SEARCH}),
     "prospects:prospect_create": Access("list", data=prospect_form),
     "prospects:prospect_export": Access("list", query={"q": SEARCH, "owner": "all"}),
     "prospects:prospect_detail": record(lambda w: [w["prospect"].pk]),
