@@ -46,6 +46,8 @@ def test_admin_sees_the_administration_home(page, admin_user, team, screenshot):
 def test_the_navigation_fits_a_phone(page, rep):
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, "rep")
+    assert not page.get_by_role("navigation", name="Main").is_visible(), "folded behind Menu"
+    page.get_by_role("button", name="Menu").click()
     links = page.get_by_role("navigation", name="Main").get_by_role("link")
     assert links.count() >= 5
     for n in range(links.count()):
@@ -110,7 +112,8 @@ def test_manager_and_admin_pages_fit_a_phone_screen(page, rep, manager, admin_us
             page.goto(url)
             assert page.evaluate(BEYOND_THE_SCREEN) == [], f"{who}: {url}"
         page.locator(".account-menu > summary").click()
-    page.get_by_role("button", name="Log out").click()
+        page.get_by_role("button", name="Log out").click()
+        page.get_by_role("heading", name="Sign in").wait_for()
 
 
 # Elements whose box ends past the right edge of the screen (tables scroll in their own box).
