@@ -111,8 +111,11 @@ def test_sign_in_page_is_accessible(page, axe):
     assert results.violations_count == 0, results.generate_report()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("role", ["rep", "teammate", "manager", "boss"])
-def test_every_key_screen_is_accessible(page, axe, screens, role):
+def test_every_key_screen_is_accessible(page, axe, screens, role, scheme):
+    """In the system's light and dark modes alike (contrast is checked in both)."""
+    page.emulate_media(color_scheme=scheme)
     sign_in(page, role)
     found = {}
     for url in screens[role]:

@@ -25,6 +25,20 @@ def test_the_admins_header_is_one_row_at_1366(page, admin_user, screenshot):
     screenshot(page, "header-admin-1366")
 
 
+def test_a_reps_header_is_one_row_at_1366_with_follow_ups_due(page, rep, screenshot):
+    from tests.factories import FollowUpFactory
+
+    for n in range(12):  # a two-digit badge on "Follow-ups"
+        FollowUpFactory(prospect=ProspectFactory(owner=rep))
+    page.set_viewport_size({"width": 1366, "height": 800})
+    sign_in(page, rep.username)
+    links = page.locator("#main-nav > a")
+    tops = {round(links.nth(n).bounding_box()["y"]) for n in range(links.count())}
+    assert len(tops) == 1, "every link on one row"
+    assert page.locator(".site-header").bounding_box()["height"] < 80
+    screenshot(page, "header-rep-1366")
+
+
 def test_on_a_phone_the_menu_folds_and_the_search_suggests_as_you_type(page, rep, screenshot):
     dana = ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield")
     page.set_viewport_size({"width": 390, "height": 844})
