@@ -28,7 +28,7 @@ def test_the_admins_header_is_one_row_at_1366(page, admin_user, screenshot):
 def test_a_reps_header_is_one_row_at_1366_with_follow_ups_due(page, rep, screenshot):
     from tests.factories import FollowUpFactory
 
-    for n in range(12):  # a two-digit badge on "Follow-ups"
+    for _ in range(12):  # a two-digit badge on "Follow-ups"
         FollowUpFactory(prospect=ProspectFactory(owner=rep))
     page.set_viewport_size({"width": 1366, "height": 800})
     sign_in(page, rep.username)
