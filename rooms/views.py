@@ -250,9 +250,12 @@ def member_approve(request, pk: int, member_pk: int):
 
 
 def _private(response):
-    """A room is nobody's search result and nobody's cache."""
+    """A room is nobody's search result and nobody's cache, and its link (in the address) is
+    never sent to another site as a referrer."""
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = (
+        "same-origin"  # never "no-referrer": forms would post Origin: null
+    )
     patch_cache_control(response, private=True, no_store=True)
     return response
 
