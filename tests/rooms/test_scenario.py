@@ -14,7 +14,7 @@ from empathy_crm.models import Notification
 from prospects.models import Engagement, ProspectEvent
 from rooms.models import PlanStep, Room, RoomEvent, RoomMember
 from tests.factories import PlaybookFactory, PlaybookStepFactory
-from tests.rooms.conftest import token_in
+from tests.rooms.conftest import LINK, token_in
 
 
 @pytest.fixture
@@ -88,3 +88,31 @@ def test_a_rep_opens_a_room_its_people_ask_and_climb_the_rep_revokes(
     assert gone.status_code == 410 and "no longer works" in gone.text
     assert client.get(reverse("room:view", args=[graces])).status_code == 200
     assert set(RoomEvent.objects.values_list("kind", flat=True)) == {"asked", "marked_done"}
+
+
+def test_the_demo_has_brightpaths_room_with_three_people_two_stories_and_a_half_done_plan(
+    client, db
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=out)
+    room = Room.objects.get(account__name="Brightpath Clinics")
+    working = [m for m in room.members.all() if m.link_works]
+    assert sorted(m.prospect.first_name for m in working) == ["Dr. Samuel", "Grace", "Rosa"]
+    assert room.stories.count() == 2
+    assert sorted(room.steps.values_list("status", flat=True)) == ["done", "done", "planned",
+                                                                    "planned"]  # fmt: skip
+    asked = room.questions.get(asked_by__isnull=False)
+    assert asked.text == "Who trains new staff when people leave?" and asked.engagement_id
+    first, last = LINK.findall(out.getvalue())
+    page = client.get(f"/room/{first}/")
+    assert page.status_code == 410, "the first run's link stopped when the second made one"
+    page = client.get(f"/room/{last}/")
+    assert page.status_code == 200 and "Grace Liu" in page.text
+    assert "Rosa asked “Who trains new staff when people leave?”" in [
+        e.sentence for e in RoomEvent.objects.filter(room=room)
+    ]
