@@ -55,6 +55,7 @@ class TeamBrand(models.Model):
 
     class Meta:
         verbose_name = "team colour for climb rooms"
+        verbose_name_plural = "team colours for climb rooms"
 
     def __str__(self) -> str:
         return f"{self.team}: {self.get_colour_display()}"

@@ -4,13 +4,16 @@ question and marks her step done with the page's own forms."""
 
 from __future__ import annotations
 
+import re
+from io import StringIO
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.management import call_command
 
+from people.demo import DEMO_PASSWORD
 from rooms import services
-from rooms.models import PlanStep, RoomQuestion, TeamBrand
-from tests.browser.steps import sign_in
+from rooms.models import PlanStep, Room, RoomQuestion, TeamBrand
 from tests.factories import AccountFactory, ContentAssetFactory, ProspectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,26 +88,35 @@ def test_dana_uses_her_room_on_a_phone(chromium, live_server, room_world, axe, s
     context.close()
 
 
-def test_the_room_and_the_reps_page_look_right(chromium, live_server, room_world, rep, axe,
-                                               screenshot):  # fmt: skip
+def test_the_demo_room_and_the_reps_page_look_right(chromium, live_server, axe, screenshot):
+    """Brightpath Clinics in the demo, as Grace sees it and as Priya does (the README's
+    picture is the first)."""
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    token = re.findall(r"/room/([A-Za-z0-9_-]{43})/", out.getvalue())[-1]
+    room = Room.objects.get(account__name="Brightpath Clinics")
     for width in (1366, 390):
         context = chromium.new_context(base_url=live_server.url,
                                        viewport={"width": width, "height": 900})  # fmt: skip
         page = context.new_page()
-        page.goto(f"/room/{room_world['token']}/")
-        screenshot(page, f"room-buyer-{width}")
+        page.goto(f"/room/{token}/")
+        assert page.get_by_text("2 of 4 steps done").is_visible()
+        screenshot(page, "climb-room" if width == 1366 else f"climb-room-{width}")
         page.emulate_media(media="print")
-        screenshot(page, f"room-buyer-print-{width}")
+        screenshot(page, f"climb-room-print-{width}")
         page.emulate_media(media="screen")
-        page.get_by_role("link", name="How do we roll this out without a revolt?").click()
-        sign_in(page, "rep")
-        page.goto(room_world["room"].get_absolute_url())
+        page.goto("/")
+        page.get_by_label("Username").fill("priya")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        page.goto(room.get_absolute_url())
         results = axe.run(page)
         assert results.violations_count == 0, results.generate_report()
-        screenshot(page, f"room-rep-{width}")
-        page.goto(room_world["account"].get_absolute_url())
-        page.locator("#climb-room").scroll_into_view_if_needed()
-        assert page.get_by_text("Dana opened the answer to").is_visible()
-        results = axe.run(page)
+        screenshot(page, f"climb-room-rep-{width}")
+        page.goto(room.account.get_absolute_url())
+        assert page.get_by_text("Rosa asked “Who trains new staff when people leave?”").is_visible()
+        # The room's panel (the faded people of the buying group above it are not ours).
+        results = axe.run(page, context="#climb-room")
         assert results.violations_count == 0, results.generate_report()
         context.close()
