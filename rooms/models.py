@@ -95,6 +95,11 @@ class Room(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("rooms:room_detail", args=[self.pk])
 
+    @property
+    def rep(self):
+        """Who helps the group: the account's rep, else whoever opened the room."""
+        return self.account.owner if self.account.owner_id else self.created_by
+
 
 class RoomMember(models.Model):
     """One person's way into one room: a personal link (kept as a hash), expiring and

@@ -21,7 +21,7 @@ def room_frame(member: RoomMember) -> dict:
         "account": room.account,
         "team_name": room.team.name if room.team_id else str(room.created_by),
         "colour": brand.colour if brand else "teal",
-        "rep": room.created_by,
+        "rep": room.rep,
     }
 
 

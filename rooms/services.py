@@ -174,7 +174,7 @@ def member_approve(*, member: RoomMember, by: User, days: int = LINK_DAYS) -> In
         prospect = team_people.filter(email__lower=member.email.lower()).first()
         if prospect is None:
             prospect = Prospect.objects.create(
-                team_id=room.team_id, account=room.account, owner=room.created_by,
+                team_id=room.team_id, account=room.account, owner=room.rep,
                 first_name=member.first_name, last_name=member.last_name, email=member.email,
                 title=member.title, source=ROOM_SOURCE,
             )  # fmt: skip
@@ -214,7 +214,7 @@ def member_for_token(token: str) -> RoomMember | None:
         return None
     member = (
         RoomMember.objects.select_related(
-            "prospect", "room__account", "room__team__brand", "room__created_by"
+            "prospect", "room__account__owner", "room__team__brand", "room__created_by"
         )
         .filter(token_hash=token_hash(token))
         .first()
@@ -232,7 +232,7 @@ def _event(member: RoomMember, kind: str, subject: str, **about) -> RoomEvent:
     event = RoomEvent.objects.create(room=room, member=member, kind=kind, subject=subject[:300],
                                      **about)  # fmt: skip
     notify(
-        user_id=room.created_by_id,
+        user_id=room.account.owner_id or room.created_by_id,
         kind=Notification.Kind.OTHER,
         message=f"{event.sentence} ({room.account.name} climb room)",
         url=reverse("rooms:room_detail", args=[room.pk]),

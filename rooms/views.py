@@ -354,7 +354,7 @@ def room_ask(request, token: str):
     except services.Throttled:
         form.add_error("text", "That is a lot of questions at once: please try again in an hour.")
         return _room_page(request, token, 429, ask_form=form)
-    rep = request.member.room.created_by
+    rep = request.member.room.rep
     messages.success(request, f"Your question is with {rep.first_name or rep}, who will follow up.")
     return redirect(reverse("room:view", args=[token]) + "#questions")
 
@@ -370,7 +370,7 @@ def room_invite(request, token: str):
     except services.Throttled:
         form.add_error(None, "That is a lot of invitations at once: please try again tomorrow.")
         return _room_page(request, token, 429, colleague_form=form)
-    rep = request.member.room.created_by
+    rep = request.member.room.rep
     messages.success(request, f"{rep.first_name or rep} will send {colleague.name} a link of "
                      "their own once they have checked it.")  # fmt: skip
     return redirect(reverse("room:view", args=[token]) + "#invite")
