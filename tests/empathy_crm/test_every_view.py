@@ -523,7 +523,8 @@ def rooms_world(rep, account, prospect) -> dict:
     """The account's climb room: a question, a story, a step, a person's link and a
     colleague waiting to be let in."""
     room = rooms.room_open(account=account, by=rep)
-    member = rooms.member_invite(room=room, prospect=prospect, by=rep, email=False).member
+    link = rooms.member_invite(room=room, prospect=prospect, by=rep, email=False)
+    member = link.member
     story = ContentAssetFactory(title=f"{MARK} story", kind="case_study")
     return {
         "room": room,
@@ -531,6 +532,7 @@ def rooms_world(rep, account, prospect) -> dict:
         "room_story": rooms.story_choose(room=room, asset=story),
         "room_step": PlanStep.objects.create(room=room, title=f"{MARK} step"),
         "room_member": member,
+        "room_token": link.token,
         "room_colleague": rooms.colleague_invite(
             member=member, first_name="Col", last_name="League", email="col@zebedee.example"
         ),
