@@ -99,6 +99,9 @@ PAGES: list[Page] = [
     Page("insights (manager)", "manager", lambda ctx: "/insights/"),
     Page("insights (rep)", "rep", lambda ctx: "/insights/"),
     Page("insights (admin, all teams)", "admin", lambda ctx: "/insights/"),
+    Page("climb room (buyer)", None, lambda ctx: f"/room/{ctx['room_token']}/"),
+    Page("account page with room activity (rep)", "rep",
+         lambda ctx: f"/prospects/accounts/{ctx['room_account']}/"),
 ]  # fmt: skip
 
 
@@ -443,6 +446,7 @@ def context() -> dict:
         .first()
     )
     from concierge.models import FollowUp
+    from rooms.bench import bench_room
 
     busy = (
         FollowUp.objects.filter(status="scheduled").values("assignee_id")
@@ -483,4 +487,5 @@ def context() -> dict:
         "prospect_email": prospect["email"],
         "account": prospect["account_id"],
         "followup": followup,
+        **bench_room(rep, besides_account=prospect["account_id"]),
     }

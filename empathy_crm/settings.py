@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "concierge",
     "commissions",
     "insights",
+    "rooms",
     "home",
 ]
 

@@ -23,6 +23,8 @@ urlpatterns = [
     path("empathy-maps/", include("empathy_maps.urls")),
     path("commissions/", include("commissions.urls")),
     path("insights/", include("insights.urls")),
+    path("rooms/", include("rooms.urls")),
+    path("room/", include("rooms.room_urls")),
     path("api/inbound/engagements/", inbound_engagements, name="inbound_engagements"),
     path("admin/", admin.site.urls),
 ]

@@ -41,8 +41,11 @@ from prospects.models import (
     Prospect,
     ProspectImport,
 )
+from rooms import services as rooms
+from rooms.models import PlanStep, Room, RoomMember, RoomQuestion, RoomStory
 from tests.factories import (
     AccountFactory,
+    ContentAssetFactory,
     ConversationFactory,
     FollowUpFactory,
     FormSourceFactory,
@@ -340,6 +343,44 @@ ACCESS: dict[str, Access] = {
     "insights:reply_add": record(
         lambda w: [w["coaching"].pk], "POST", lambda w, u: {"text": "Hijacked"}
     ),
+    "rooms:room_open": record(lambda w: [w["account"].pk], "POST"),
+    "rooms:room_detail": record(lambda w: [w["room"].pk]),
+    "rooms:room_climb": record(
+        lambda w: [w["room"].pk], "POST", lambda w, u: {"goal": "Hijacked", "climb": "Hijacked"}
+    ),
+    "rooms:question_add": record(
+        lambda w: [w["room"].pk], "POST", lambda w, u: {"source": f"c{w['conversation'].pk}"}
+    ),
+    "rooms:question_edit": record(
+        lambda w: [w["room"].pk, w["room_question"].pk],
+        "POST",
+        lambda w, u: {
+            f"q{w['room_question'].pk}-text": "Hijacked",
+            f"q{w['room_question'].pk}-remove": "on",
+        },
+    ),
+    "rooms:story_add": record(
+        lambda w: [w["room"].pk], "POST", lambda w, u: {"asset": w["room_story"].asset_id}
+    ),
+    "rooms:story_remove": record(lambda w: [w["room"].pk, w["room_story"].pk], "POST"),
+    "rooms:step_add": record(
+        lambda w: [w["room"].pk], "POST", lambda w, u: {"title": "Hijacked", "status": "done"}
+    ),
+    "rooms:step_edit": record(
+        lambda w: [w["room"].pk, w["room_step"].pk],
+        "POST",
+        lambda w, u: {
+            f"s{w['room_step'].pk}-title": "Hijacked",
+            f"s{w['room_step'].pk}-status": "done",
+        },
+    ),
+    "rooms:member_invite": record(
+        lambda w: [w["room"].pk], "POST", lambda w, u: {"prospect": w["prospect"].pk, "days": 7}
+    ),
+    "rooms:member_revoke": record(lambda w: [w["room"].pk, w["room_member"].pk], "POST"),
+    "rooms:member_approve": record(
+        lambda w: [w["room"].pk, w["room_colleague"].pk], "POST", lambda w, u: {"days": 7}
+    ),
 }
 
 # Reached without signing in, each with its own credential or none; tested where they live.
@@ -349,6 +390,9 @@ PUBLIC = {
     "password_reset_complete", "password_change", "password_change_done",  # Django's auth
     "concierge:calendar_feed",  # the secret token in the URL (tests/concierge)
     "inbound_engagements",  # HMAC-signed by a form source (tests/prospects/test_inbound_api.py)
+    # A climb room's personal link: one person, one room (tests/rooms/test_room_access.py)
+    "room:view", "room:question", "room:helped", "room:step", "room:step_done", "room:ask",
+    "room:invite",
 }  # fmt: skip
 
 
@@ -411,6 +455,7 @@ def world(team, rep, manager, admin_user):
             user=rep, kind=Notification.Kind.OTHER, message=f"{MARK} needs you"
         ),
         **insights_world(team, rep, manager, prospect),
+        **rooms_world(rep, account, prospect),
     }
 
 
@@ -474,6 +519,37 @@ def insights_world(team, rep, manager, prospect) -> dict:
             "topic": Topic.objects.get(team=team, need="question")}  # fmt: skip
 
 
+def rooms_world(rep, account, prospect) -> dict:
+    """The account's climb room: a question, a story, a step, a person's link and a
+    colleague waiting to be let in."""
+    room = rooms.room_open(account=account, by=rep)
+    link = rooms.member_invite(room=room, prospect=prospect, by=rep, email=False)
+    member = link.member
+    story = ContentAssetFactory(title=f"{MARK} story", kind="case_study")
+    return {
+        "room": room,
+        "room_question": rooms.question_choose(room=room, text=f"{MARK} asks", answer="This"),
+        "room_story": rooms.story_choose(room=room, asset=story),
+        "room_step": PlanStep.objects.create(room=room, title=f"{MARK} step"),
+        "room_member": member,
+        "room_token": link.token,
+        "room_colleague": rooms.colleague_invite(
+            member=member, first_name="Col", last_name="League", email="col@zebedee.example"
+        ),
+    }
+
+
+def rooms_state() -> dict:
+    return {
+        "rooms": list(Room.objects.values_list("account_id", "goal", "climb")),
+        "questions": list(RoomQuestion.objects.values_list("pk", "text", "answer")),
+        "stories": list(RoomStory.objects.values_list("pk", "asset_id")),
+        "steps": list(PlanStep.objects.values_list("pk", "title", "status")),
+        "members": list(RoomMember.objects.order_by("pk").values_list(
+            "pk", "token_hash", "revoked_at", "approved", "prospect_id")),
+    }  # fmt: skip
+
+
 def team_state(w: dict) -> dict:
     """Everything of the team an outsider's request could change."""
     team = w["team"]
@@ -502,6 +578,7 @@ def team_state(w: dict) -> dict:
         "feed": CalendarFeed.objects.get(pk=w["feed"].pk).token,
         "inbox": list(Notification.objects.values_list("pk", "read_at")),
         "commissions": commissions_state(),
+        "rooms": rooms_state(),
         "insights": (list(TeamInsights.objects.filter(team=team)
                           .values_list("switched_on", "timezone")),
                      sorted(CoachingComment.objects.values_list("text", flat=True))),

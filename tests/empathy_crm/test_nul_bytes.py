@@ -40,7 +40,18 @@ def public_args(world: dict) -> dict:
             urlsafe_base64_encode(force_bytes(rep.pk)),
             default_token_generator.make_token(rep),
         ],
+        **room_args(world),
     }
+
+
+def room_args(world: dict) -> dict:
+    """A climb room's URLs, with the room's own personal link."""
+    token, question, step = world["room_token"], world["room_question"].pk, world["room_step"].pk
+    return {
+        "room:view": [token], "room:ask": [token], "room:invite": [token],
+        "room:question": [token, question], "room:helped": [token, question],
+        "room:step": [token, step], "room:step_done": [token, step],
+    }  # fmt: skip
 
 
 def every_url(world: dict):

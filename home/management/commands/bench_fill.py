@@ -17,6 +17,7 @@ from insights.bench import fill_insights, fill_insights_rollups
 from people.bench import fill_people
 from people.models import User
 from prospects.bench import fill_prospects
+from rooms.bench import fill_rooms
 
 SCALED = ("accounts", "prospects", "conversations", "engagements", "followups", "due_followups",
           "opportunities")  # fmt: skip
@@ -61,6 +62,7 @@ class Command(BaseCommand):
                 lambda: fill_opportunities(opportunities=options["opportunities"]),
             ),
             ("insights", fill_insights),
+            ("climb rooms", fill_rooms),
         ]
         for name, step in steps:
             with transaction.atomic():

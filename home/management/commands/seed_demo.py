@@ -12,6 +12,7 @@ from empathy_maps.demo import seed_empathy_maps
 from insights.demo import refresh_insights, seed_insights
 from people.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_people
 from prospects.demo import seed_prospects
+from rooms.demo import seed_rooms
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             seed_insights(users)
         refresh_insights()  # its rollups, in their own transactions
+        room_link = seed_rooms(users)  # its services run their own transactions
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write("")
         self.stdout.write("  Open http://127.0.0.1:8000 and sign in as one of:")
@@ -37,4 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"    {person.role.value:<8} {person.username:<8} / {DEMO_PASSWORD}   ({name})"
             )
+        self.stdout.write("")
+        self.stdout.write("  Grace Liu's climb room at Brightpath Clinics, without signing in")
+        self.stdout.write(f"  (a new link each run; the last one stops): {room_link}")
         self.stdout.write("")
