@@ -3,6 +3,7 @@ the rollups, with their sample sizes, intervals and comparisons, and the rows be
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -113,10 +114,22 @@ def scope_for(
     return Scope(user, teams, rep=person, first=first, last=last)
 
 
+#: An id in a URL: ASCII digits only ("²" and "１" pass ``str.isdigit()`` but are no id), and
+#: no longer than a bigint holds.
+ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(value) -> int | None:
+    """The id ``value`` spells, or None."""
+    value = str(value)
+    return int(value) if ID.fullmatch(value) else None
+
+
 def _get(queryset, pk: str):
-    if not str(pk).isdigit():
+    found_pk = parse_id(pk)
+    if found_pk is None:
         raise Http404("Not found")
-    found = queryset.filter(pk=int(pk)).first()
+    found = queryset.filter(pk=found_pk).first()
     if found is None:
         raise Http404("Not found")
     return found
@@ -687,7 +700,7 @@ def came_before(found: list[Comparison], scope: Scope, url_for) -> dict[str, lis
     assets = {
         str(a.pk): a.title
         for a in ContentAsset.objects.filter(
-            pk__in=[int(k) for (kind, k) in totals if kind == "asset" and k.isdigit()]
+            pk__in=[int(k) for (kind, k) in totals if kind == "asset" and ID.fullmatch(k)]
         )
     }
     for kind in ("asset", "help"):

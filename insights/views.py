@@ -200,8 +200,11 @@ def coaching(request):
         .order_by("-created_at", "-pk")
     )
     rep = request.GET.get("rep", "")
-    if rep.isdigit() and not edits_only_own(request.user):
-        threads = threads.filter(conversation__rep_id=int(rep))
+    if rep and not edits_only_own(request.user):
+        rep_id = selectors.parse_id(rep)
+        if rep_id is None:
+            raise Http404("No such person")
+        threads = threads.filter(conversation__rep_id=rep_id)
     page_ = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
