@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.timezone import now
 
-from empathy_crm.access import ScopedQuerySet, edits_only_own, sees_everyone, works_in_a_team
+from empathy_crm.access import ScopedQuerySet, edits_only_own
 from people.models import validate_timezone
 
 
@@ -256,17 +256,18 @@ class TopicWeek(models.Model):
 # --- Coaching ------------------------------------------------------------------------------
 
 
-class CoachingQuerySet(models.QuerySet):
+class CoachingQuerySet(ScopedQuerySet):
+    """Coaching is in scope when its conversation is (the person it is about belongs to the
+    viewer's team, as access says for every record); a rep sees only the coaching on the
+    conversations they had themselves, not their teammates'."""
+
+    owner_field = "conversation__prospect__owner"
+
     def visible_to(self, user) -> CoachingQuerySet:
-        """A rep sees the coaching on their own conversations only (not their teammates');
-        a manager their team's; an admin everyone's."""
-        if sees_everyone(user):
-            return self.all()
-        if not works_in_a_team(user):
-            return self.none()
+        scoped = super().visible_to(user)
         if edits_only_own(user):
-            return self.filter(conversation__rep=user)
-        return self.filter(conversation__rep_id__in=user.scope_member_ids)
+            return scoped.filter(conversation__rep=user)
+        return scoped
 
 
 class CoachingField(models.TextChoices):

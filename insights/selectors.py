@@ -11,12 +11,12 @@ from decimal import Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from empathy_crm.access import Role, sees_everyone
+from empathy_crm.access import Role, edits_only_own, sees_everyone
 from insights import charts, metrics, services, stats
 from insights.metrics import AFTER, BEFORE, HELPED, NOT_HELPED, Counts
 from insights.models import (
@@ -133,6 +133,16 @@ def _get(queryset, pk: str):
     if found is None:
         raise Http404("Not found")
     return found
+
+
+def coached_conversations(user: User):
+    """The conversations whose coaching ``user`` may see: those in their scope (access's
+    rule for every record, so another team's person is a 404 even when one of our reps
+    talked to them), and for a rep only their own."""
+    from prospects.models import Conversation
+
+    found = Conversation.objects.visible_to(user).select_related("rep", "prospect")
+    return found.filter(rep=user) if edits_only_own(user) else found
 
 
 def comparisons(scope: Scope) -> list[Comparison]:
@@ -506,13 +516,11 @@ def per_owner(
     sums: dict[int, Counts] = defaultdict(Counts)
     for row in Figure.objects.filter(comparison__in=found, period=AFTER, owner__isnull=False):
         sums[row.owner_id].add(Counts.from_row(row))
-    tz = ZoneInfo(found[0].tz) if found else ZoneInfo("UTC")
-    window = metrics.Window(first, last, tz)
+    # The coaching threads on each person's conversations that the viewer may see: the
+    # rows the coaching inbox lists for that person.
     coached = dict(
-        CoachingComment.objects.filter(
-            conversation__rep__team=team, created_at__gte=window.start, created_at__lt=window.end
-        )
-        .exclude(author=F("conversation__rep"))
+        CoachingComment.objects.visible_to(scope.user)
+        .filter(reply_to=None, conversation__rep__team=team)
         .values_list("conversation__rep_id")
         .annotate(n=Count("pk"))
         .order_by()

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from empathy_crm.access import Role, edits_only_own, get_for, role_required
+from empathy_crm.access import Role, edits_only_own, role_required
 from insights import exports, selectors, services
 from insights.forms import CommentForm, RangeForm, ReplyForm, SwitchForm
 from insights.models import CoachingComment, CoachingField, Topic, TopicMention
@@ -214,13 +214,8 @@ def coaching(request):
 
 
 def conversation_for(request, pk: int) -> Conversation:
-    """A conversation whose coaching the user may see: a rep only their own."""
-    conversation = get_for(
-        request.user, Conversation.objects.select_related("rep", "prospect"), pk=pk
-    )
-    if edits_only_own(request.user) and conversation.rep_id != request.user.pk:
-        raise Http404("Not your conversation")
-    return conversation
+    """A conversation whose coaching the user may see (a 404 otherwise)."""
+    return get_object_or_404(selectors.coached_conversations(request.user), pk=pk)
 
 
 def conversation_context(request, conversation: Conversation, **extra) -> dict:
@@ -293,7 +288,7 @@ def reply_add(request, pk: int):
     """A reply in a coaching thread, by the rep or their coach."""
     comment = get_object_or_404(
         CoachingComment.objects.visible_to(request.user).select_related(
-            "conversation__rep", "reply_to"
+            "conversation__rep", "conversation__prospect", "reply_to"
         ),
         pk=pk,
     )
