@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 
 from empathy_crm.access import Role, edits_only_own, sees_everyone
 from insights import charts, metrics, services, stats
@@ -146,35 +145,58 @@ def coached_conversations(user: User):
 
 
 def comparisons(scope: Scope) -> list[Comparison]:
-    """The comparison of each team in scope: the range picked, or each team's default. A
-    team's default is read as the beat last refreshed it; anything never computed is
-    computed now."""
-    found = []
-    stamp = timezone.now()
+    """The comparison of each team in scope: the range picked, or each team's default, as
+    beat last refreshed it. One never refreshed (a range nobody stored, a team before its
+    first refresh) is worked out live and not stored (``live`` is then true): a page read
+    never writes."""
     if scope.all_teams and not (scope.first and scope.last):
         found = _latest_defaults(scope.teams)
         have = {c.team_id for c in found}
         for team in scope.teams:
             if team.pk not in have:
-                found.append(
-                    services.comparison_for(
-                        team=team, team_settings=services.settings_for(team), default=True
-                    )
-                )
+                first, last = services.default_range(services.settings_of(team))
+                found.append(_live(team, first, last, services.settings_of(team).timezone))
         return found
+    found = []
     for team in scope.teams:
-        team_settings = services.settings_for(team)
+        team_settings = services.settings_of(team)
         if scope.first and scope.last:
-            comparison = services.comparison_for(
-                team=team, team_settings=team_settings, first=scope.first, last=scope.last
-            )
-            Comparison.objects.filter(pk=comparison.pk).update(viewed_at=stamp)
+            first, last = scope.first, scope.last
+            comparison = Comparison.objects.filter(
+                team=team,
+                after_from=first,
+                after_to=last,
+                tz=team_settings.timezone,
+                refreshed_at__isnull=False,
+            ).first()
         else:
-            comparison = _latest_default(team, team_settings) or services.comparison_for(
-                team=team, team_settings=team_settings, default=True
-            )
-        found.append(comparison)
+            first, last = services.default_range(team_settings)
+            comparison = _latest_default(team, team_settings)
+        found.append(comparison or _live(team, first, last, team_settings.timezone))
     return found
+
+
+def _live(team: Team, first: date, last: date, tz: str) -> Comparison:
+    """A comparison worked out now from the records, held in memory only."""
+    comparison = Comparison(team=team, after_from=first, after_to=last, tz=tz)
+    comparison.live = True
+    comparison.live_figures, comparison.live_items, comparison.records_since = (
+        services.comparison_rows(comparison)
+    )
+    return comparison
+
+
+def _stored(found: list[Comparison]) -> list[Comparison]:
+    return [c for c in found if not getattr(c, "live", False)]
+
+
+def _live_rows(found: list[Comparison], name: str, owner) -> list:
+    """The in-memory rows (``live_figures`` or ``live_items``) of live comparisons, of
+    ``owner`` (None: the team's; "any": every owner's, not the team's)."""
+    rows = [row for c in found if getattr(c, "live", False) for row in getattr(c, name)]
+    if owner == "any":
+        return [r for r in rows if r.owner_id is not None]
+    return [r for r in rows if r.owner_id == (owner.pk if owner else None)]
 
 
 def _latest_default(team: Team, team_settings) -> Comparison | None:
@@ -225,10 +247,15 @@ def _distinct_on() -> bool:
 
 def figure_rows(found: list[Comparison], scope: Scope) -> list[tuple[int, str, str, Counts]]:
     """The scope's rollup rows: (team, period, cohort, counts), the team's or the person's."""
-    rows = Figure.objects.filter(comparison__in=found)
+    stored = _stored(found)
+    rows = Figure.objects.filter(comparison__in=stored) if stored else Figure.objects.none()
     rows = rows.filter(owner=scope.rep) if scope.rep is not None else rows.filter(owner=None)
-    teams = {c.pk: c.team_id for c in found}
-    return [(teams[r.comparison_id], r.period, r.cohort, Counts.from_row(r)) for r in rows]
+    teams = {c.pk: c.team_id for c in stored}
+    result = [(teams[r.comparison_id], r.period, r.cohort, Counts.from_row(r)) for r in rows]
+    return result + [
+        (r.comparison.team_id, r.period, r.cohort, Counts.from_row(r))  # held in memory
+        for r in _live_rows(found, "live_figures", scope.rep)
+    ]
 
 
 def figure_parts(found: list[Comparison], scope: Scope, rows=None) -> dict[tuple[str, str], Counts]:
@@ -514,7 +541,14 @@ def per_owner(
         User.objects.filter(team=team, is_active=True).order_by("first_name", "last_name")
     )
     sums: dict[int, Counts] = defaultdict(Counts)
-    for row in Figure.objects.filter(comparison__in=found, period=AFTER, owner__isnull=False):
+    stored = _stored(found)
+    rows = list(
+        Figure.objects.filter(comparison__in=stored, period=AFTER, owner__isnull=False)
+        if stored
+        else []
+    )
+    rows += [r for r in _live_rows(found, "live_figures", "any") if r.period == AFTER]
+    for row in rows:
         sums[row.owner_id].add(Counts.from_row(row))
     # The coaching threads on each person's conversations that the viewer may see: the
     # rows the coaching inbox lists for that person.
@@ -699,11 +733,17 @@ def topics_with_labels(rows: list[dict]) -> list[dict]:
 
 def came_before(found: list[Comparison], scope: Scope, url_for) -> dict[str, list[dict]]:
     """Content assets and kinds of help that came before the period's opportunities."""
-    rows = ComparisonItem.objects.filter(comparison__in=found)
+    stored = _stored(found)
+    rows = ComparisonItem.objects.filter(comparison__in=stored)
     rows = rows.filter(owner=scope.rep) if scope.rep is not None else rows.filter(owner=None)
     totals = defaultdict(int)
-    for kind, key, n in rows.values_list("kind", "key").annotate(n=Sum("opportunities")).order_by():
-        totals[kind, key] += n
+    if stored:
+        for kind, key, n in (
+            rows.values_list("kind", "key").annotate(n=Sum("opportunities")).order_by()
+        ):
+            totals[kind, key] += n
+    for item in _live_rows(found, "live_items", scope.rep):
+        totals[item.kind, item.key] += item.opportunities
     result = {}
     assets = {
         str(a.pk): a.title
@@ -744,7 +784,11 @@ def came_before(found: list[Comparison], scope: Scope, url_for) -> dict[str, lis
 def freshness(found: list[Comparison]) -> dict:
     refreshed = [c.refreshed_at for c in found if c.refreshed_at]
     run = RollupRun.objects.filter(name="topics").values_list("finished_at", flat=True).first()
-    return {"figures": min(refreshed) if refreshed else None, "topics": run}
+    return {
+        "figures": min(refreshed) if refreshed and len(refreshed) == len(found) else None,
+        "live": any(getattr(c, "live", False) for c in found),
+        "topics": run,
+    }
 
 
 # --- The pages -------------------------------------------------------------------------------
@@ -774,7 +818,7 @@ def insights_page(scope: Scope) -> dict:
     first = min((c.after_from for c in found), default=None)
     last = max((c.after_to for c in found), default=None)
     length = (last - first).days + 1 if first and last else 0
-    team_settings = services.settings_for(scope.teams[0]) if len(scope.teams) == 1 else None
+    team_settings = services.settings_of(scope.teams[0]) if len(scope.teams) == 1 else None
     since = min((c.records_since for c in found if c.records_since), default=None)
     before_first = first - timedelta(days=length) if first else None
     topics = topics_with_labels(topic_counts(scope, found)[:10])

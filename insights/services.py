@@ -49,13 +49,23 @@ EARLIEST = date(2000, 1, 1)
 LONGEST = 3 * 366  # days in the period after
 
 
-def settings_for(team: Team) -> TeamInsights:
-    """The team's insights settings (made on first use, in its manager's time zone)."""
+def settings_of(team: Team) -> TeamInsights:
+    """The team's insights settings, read only: until someone saves them, the defaults (no
+    switch date, days in its manager's time zone), not stored."""
     found = TeamInsights.objects.filter(team=team).first()
     if found:
         return found
-    tz = team.manager.timezone if team.manager_id else "UTC"
-    return TeamInsights.objects.get_or_create(team=team, defaults={"timezone": tz})[0]
+    return TeamInsights(team=team, timezone=team.manager.timezone if team.manager_id else "UTC")
+
+
+def settings_for(team: Team) -> TeamInsights:
+    """The team's insights settings, stored on first use (for writers)."""
+    found = settings_of(team)
+    if found.pk is None:
+        found = TeamInsights.objects.get_or_create(
+            team=team, defaults={"timezone": found.timezone}
+        )[0]
+    return found
 
 
 def today_in(tz: str) -> date:
@@ -135,8 +145,11 @@ def team_owner_ids(team_id: int) -> list[int]:
     return list(User.objects.filter(team_id=team_id).values_list("pk", flat=True))
 
 
-def comparison_refresh(*, comparison: Comparison) -> None:
-    """Compute the comparison's figures again from the records, per owner and for the team."""
+def comparison_rows(
+    comparison: Comparison,
+) -> tuple[list[Figure], list[ComparisonItem], date | None]:
+    """The comparison's figures and items, computed from the records (nothing stored): what
+    ``comparison_refresh`` writes, and what a page shows live before the first refresh."""
     owners = team_owner_ids(comparison.team_id)
     tz = ZoneInfo(comparison.tz)
     periods = metrics.windows(comparison.after_from, comparison.after_to, tz)
@@ -149,50 +162,34 @@ def comparison_refresh(*, comparison: Comparison) -> None:
     item_totals: dict[tuple, int] = defaultdict(int)
     for (_owner, kind, key), ids in before.items():
         item_totals[kind, key] += len(ids)
+    figures = [
+        Figure(comparison=comparison, owner_id=owner, period=period, cohort=cohort, **c.as_fields())
+        for (owner, period, cohort), c in parts.items()
+    ] + [
+        Figure(comparison=comparison, owner_id=None, period=period, cohort=cohort, **c.as_fields())
+        for (period, cohort), c in team_totals.items()
+    ]
+    items = [
+        ComparisonItem(
+            comparison=comparison, owner_id=owner, kind=kind, key=key, opportunities=len(ids)
+        )
+        for (owner, kind, key), ids in before.items()
+    ] + [
+        ComparisonItem(comparison=comparison, owner_id=None, kind=kind, key=key, opportunities=n)
+        for (kind, key), n in item_totals.items()
+    ]
+    return figures, items, since.astimezone(tz).date() if since else None
+
+
+def comparison_refresh(*, comparison: Comparison) -> None:
+    """Compute the comparison's figures again from the records, per owner and for the team."""
+    figures, items, since = comparison_rows(comparison)
     with transaction.atomic(durable=True):
         comparison.figures.all().delete()
         comparison.items.all().delete()
-        Figure.objects.bulk_create(
-            [
-                Figure(
-                    comparison=comparison,
-                    owner_id=owner,
-                    period=period,
-                    cohort=cohort,
-                    **counts.as_fields(),
-                )
-                for (owner, period, cohort), counts in parts.items()
-            ]
-            + [
-                Figure(
-                    comparison=comparison,
-                    owner_id=None,
-                    period=period,
-                    cohort=cohort,
-                    **counts.as_fields(),
-                )
-                for (period, cohort), counts in team_totals.items()
-            ]
-        )
-        ComparisonItem.objects.bulk_create(
-            [
-                ComparisonItem(
-                    comparison=comparison,
-                    owner_id=owner,
-                    kind=kind,
-                    key=key,
-                    opportunities=len(ids),
-                )
-                for (owner, kind, key), ids in before.items()
-            ]
-            + [
-                ComparisonItem(
-                    comparison=comparison, owner_id=None, kind=kind, key=key, opportunities=n
-                )
-                for (kind, key), n in item_totals.items()
-            ]
-        )
-        comparison.records_since = since.astimezone(tz).date() if since else None
+        Figure.objects.bulk_create(figures)
+        ComparisonItem.objects.bulk_create(items)
+        comparison.records_since = since
         comparison.refreshed_at = timezone.now()
         comparison.save(update_fields=["records_since", "refreshed_at"])
 

@@ -37,7 +37,7 @@ def scope_from(request) -> tuple[selectors.Scope, RangeForm]:
     )
     if first and scope.teams:
         try:
-            services.check_range(first, last, services.settings_for(scope.teams[0]).timezone)
+            services.check_range(first, last, services.settings_of(scope.teams[0]).timezone)
         except ValidationError as error:
             form.add_error(None, error)
             scope.first = scope.last = None
