@@ -137,6 +137,13 @@ class ComparisonItem(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["comparison", "owner", "kind"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "owner", "kind", "key"],
+                name="insights_comparisonitem_once",
+                nulls_distinct=False,
+            )
+        ]
 
 
 class WeekFigure(models.Model):
@@ -162,6 +169,13 @@ class WeekFigure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["team", "owner", "week"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "owner", "week"],
+                name="insights_weekfigure_once",
+                nulls_distinct=False,
+            )
+        ]
 
 
 class RollupRun(models.Model):
@@ -251,6 +265,9 @@ class TopicWeek(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["team", "week"])]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "week"], name="insights_topicweek_once")
+        ]
 
 
 # --- Coaching ------------------------------------------------------------------------------
