@@ -662,56 +662,122 @@ def week_series(scope: Scope, found: list[Comparison]) -> dict:
 TOPIC_WEEKS = 8
 
 
+def topic_weeks(first: date, last: date) -> dict[str, date]:
+    """The Mondays that bound a topic's counts: the weeks of the period after (``start`` to
+    ``end``, the whole weeks its days fall in), and for the trend the last four *whole*
+    weeks of it (a week still going on is left out: it would look like a fall) against the
+    four before them."""
+    end = metrics.monday(last) + timedelta(weeks=1)
+    complete = metrics.monday(last + timedelta(days=1))  # the Monday after the last whole week
+    return {
+        "start": metrics.monday(first),
+        "end": end,
+        "recent": complete - timedelta(weeks=4),
+        "earlier": complete - timedelta(weeks=8),
+        "complete": complete,
+    }
+
+
 def topic_counts(scope: Scope, found: list[Comparison]) -> list[dict]:
-    """Every topic mentioned in the period after, most mentioned first, with its trend: the
-    last four weeks of the period against the four before them."""
+    """Every topic mentioned in the weeks of the period after, most mentioned first, with
+    its trend (``topic_weeks``)."""
     if not found:
         return []
-    first = min(c.after_from for c in found)
-    last = max(c.after_to for c in found)
-    recent_from = metrics.monday(last) - timedelta(weeks=3)
-    earlier_from = recent_from - timedelta(weeks=4)
+    weeks = topic_weeks(min(c.after_from for c in found), max(c.after_to for c in found))
     if scope.rep is not None:
         tz = ZoneInfo(found[0].tz)
-        window = metrics.Window(first, last, tz)
-        mentions = TopicMention.objects.filter(prospect__owner=scope.rep)
+
+        def at(monday: date):
+            return metrics.Window(monday, monday, tz).start
+
         counted = (
-            mentions.filter(occurred_at__gte=window.start, occurred_at__lt=window.end)
+            TopicMention.objects.filter(
+                prospect__owner=scope.rep,
+                occurred_at__gte=at(min(weeks["start"], weeks["earlier"])),
+                occurred_at__lt=at(weeks["end"]),
+            )
             .values("topic_id")
             .annotate(
-                n=Count("pk"),
+                n=Count(
+                    "pk",
+                    filter=Q(occurred_at__gte=at(weeks["start"]), occurred_at__lt=at(weeks["end"])),
+                ),
                 recent=Count(
-                    "pk", filter=Q(occurred_at__gte=metrics.Window(recent_from, last, tz).start)
+                    "pk",
+                    filter=Q(
+                        occurred_at__gte=at(weeks["recent"]),
+                        occurred_at__lt=at(weeks["complete"]),
+                    ),
                 ),
                 earlier=Count(
                     "pk",
                     filter=Q(
-                        occurred_at__gte=metrics.Window(earlier_from, last, tz).start,
-                        occurred_at__lt=metrics.Window(recent_from, last, tz).start,
+                        occurred_at__gte=at(weeks["earlier"]),
+                        occurred_at__lt=at(weeks["recent"]),
                     ),
                 ),
             )
+            .filter(n__gt=0)
             .order_by()
         )
     else:
         counted = (
             TopicWeek.objects.filter(
-                team__in=scope.teams, week__gte=metrics.monday(first), week__lte=last
+                team__in=scope.teams,
+                week__gte=min(weeks["start"], weeks["earlier"]),
+                week__lt=weeks["end"],
             )
             .values("topic_id")
             .annotate(
-                n=Sum("mentions"),
-                recent=Sum("mentions", filter=Q(week__gte=recent_from)),
-                earlier=Sum("mentions", filter=Q(week__gte=earlier_from, week__lt=recent_from)),
+                n=Sum("mentions", filter=Q(week__gte=weeks["start"], week__lt=weeks["end"])),
+                recent=Sum(
+                    "mentions", filter=Q(week__gte=weeks["recent"], week__lt=weeks["complete"])
+                ),
+                earlier=Sum(
+                    "mentions", filter=Q(week__gte=weeks["earlier"], week__lt=weeks["recent"])
+                ),
             )
+            .filter(n__gt=0)
             .order_by()
         )
     rows = sorted(counted, key=lambda r: (-r["n"], r["topic_id"]))
     return [{**row, "trend": trend(row["recent"] or 0, row["earlier"] or 0)} for row in rows]
 
 
+def period_of(scope: Scope) -> tuple[date, date, ZoneInfo]:
+    """The period after the scope shows (its first and last day, in the first team's time
+    zone), without working out any figure."""
+    ranges = []
+    for team in scope.teams:
+        team_settings = services.settings_of(team)
+        tz = ZoneInfo(team_settings.timezone)
+        ranges.append(
+            (scope.first, scope.last)
+            if scope.first and scope.last
+            else services.default_range(team_settings)
+        )
+        if not scope.all_teams:
+            break
+    return min(r[0] for r in ranges), max(r[1] for r in ranges), tz
+
+
+def topic_mentions(scope: Scope, topic: Topic):
+    """The mentions a topic's count on the pages is made of: in the weeks of the period
+    after, of the people in scope."""
+    first, last, tz = period_of(scope)
+    weeks = topic_weeks(first, last)
+    mentions = TopicMention.objects.visible_to(scope.user).filter(
+        topic=topic,
+        occurred_at__gte=metrics.Window(weeks["start"], weeks["start"], tz).start,
+        occurred_at__lt=metrics.Window(weeks["end"], weeks["end"], tz).start,
+    )
+    if scope.rep is not None:
+        mentions = mentions.filter(prospect__owner=scope.rep)
+    return mentions
+
+
 def trend(recent: int, earlier: int) -> dict:
-    """Rising when the recent four weeks' share of the eight is above one half beyond doubt
+    """Rising when the recent four whole weeks' share of the eight is above one half beyond doubt
     (its Wilson interval lies above ½), falling when below; otherwise steady, and with fewer
     than ten mentions, too few to tell."""
     total = recent + earlier

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from empathy_crm.access import Role, edits_only_own, role_required
 from insights import exports, selectors, services
 from insights.forms import CommentForm, RangeForm, ReplyForm, SwitchForm
-from insights.models import CoachingComment, CoachingField, Topic, TopicMention
+from insights.models import CoachingComment, CoachingField, Topic
 from prospects.models import Conversation
 
 PAGE_SIZE = 25
@@ -169,9 +169,7 @@ def topic_detail(request, pk: int):
     """The people and quotes behind a topic: its mentions by the people in scope."""
     scope, _ = scope_from(request)
     topic = get_object_or_404(Topic, pk=pk, team__in=scope.teams)
-    mentions = TopicMention.objects.visible_to(request.user).filter(topic=topic)
-    if scope.rep is not None:
-        mentions = mentions.filter(prospect__owner=scope.rep)
+    mentions = selectors.topic_mentions(scope, topic)
     mentions = mentions.select_related("prospect", "conversation").order_by("-occurred_at", "-pk")
     page_ = Paginator(mentions, PAGE_SIZE).get_page(request.GET.get("page"))
     people = mentions.values("prospect_id").distinct().count()
