@@ -326,7 +326,10 @@ METRICS = [
         "conversations",
     ),
 ]
+#: The rows behind the k of a rate "k of n" (its n opens the metric's rows).
+K_ROWS = {"opportunity_rate": "with_opportunity", "win_rate": "won", "on_time": "on_time"}
 ROWS = {
+    "on_time",
     "people",
     "with_opportunity",
     "opportunities",
@@ -411,7 +414,7 @@ def build_metrics(parts: dict, url_for) -> list[Metric]:
         for period in PERIODS:
             for cohort in COHORTS:
                 c = parts.get((period, cohort), Counts())
-                k_rows = "with_opportunity" if key == "opportunity_rate" else rows
+                k_rows = K_ROWS.get(key, rows)
                 metric.cells[period, cohort] = _cell(
                     key, kind, c, url_for(rows, period, cohort), url_for(k_rows, period, cohort)
                 )
@@ -923,6 +926,7 @@ ROW_KINDS = {
     "closed": "opportunity",
     "won": "opportunity",
     "followups": "followup",
+    "on_time": "followup",
     "conversations": "conversation",
 }
 ROW_TITLES = {
@@ -933,6 +937,7 @@ ROW_TITLES = {
     "closed": "Opportunities won or lost",
     "won": "Opportunities won",
     "followups": "Follow-ups done",
+    "on_time": "Follow-ups done on time",
     "conversations": "Conversations",
 }
 
@@ -961,8 +966,10 @@ def rows_for(
             rows = metrics.opportunity_rows(owners, window, closed=True)
             if which == "won":
                 rows = [r for r in rows if r.fields["status"] == "won"]
-        elif which == "followups":
+        elif which in ("followups", "on_time"):
             rows = metrics.followup_rows(owners, window)
+            if which == "on_time":
+                rows = [r for r in rows if r.fields["on_time"]]
         else:
             rows = metrics.conversation_rows(owners, window)
         if cohort in (HELPED, NOT_HELPED):
