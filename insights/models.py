@@ -146,6 +146,31 @@ class ComparisonItem(models.Model):
         ]
 
 
+class ComparisonTopic(models.Model):
+    """A topic's mentions by one owner's people (or, with ``owner`` empty, the team's) in
+    the weeks of a comparison's period after, and the two four-week spans of its trend:
+    what the pages draw, worked out with the comparison."""
+
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="topics")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    topic = models.ForeignKey("Topic", on_delete=models.CASCADE, related_name="+")
+    mentions = models.PositiveIntegerField()
+    recent = models.PositiveIntegerField(default=0)
+    earlier = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["comparison", "owner", "-mentions"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "owner", "topic"],
+                name="insights_comparisontopic_once",
+                nulls_distinct=False,
+            )
+        ]
+
+
 class WeekFigure(models.Model):
     """A team's (``owner`` empty) or one owner's week, Monday to Sunday in the team's time
     zone: counts that add up, for the trend charts."""

@@ -11,7 +11,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.urls import reverse
 
@@ -22,11 +22,11 @@ from insights.models import (
     CoachingComment,
     Comparison,
     ComparisonItem,
+    ComparisonTopic,
     Figure,
     RollupRun,
     Topic,
     TopicMention,
-    TopicWeek,
     WeekFigure,
 )
 from people.models import Team, User
@@ -180,9 +180,12 @@ def _live(team: Team, first: date, last: date, tz: str) -> Comparison:
     """A comparison worked out now from the records, held in memory only."""
     comparison = Comparison(team=team, after_from=first, after_to=last, tz=tz)
     comparison.live = True
-    comparison.live_figures, comparison.live_items, comparison.records_since = (
-        services.comparison_rows(comparison)
-    )
+    (
+        comparison.live_figures,
+        comparison.live_items,
+        comparison.live_topics,
+        comparison.records_since,
+    ) = services.comparison_rows(comparison)
     return comparison
 
 
@@ -191,8 +194,8 @@ def _stored(found: list[Comparison]) -> list[Comparison]:
 
 
 def _live_rows(found: list[Comparison], name: str, owner) -> list:
-    """The in-memory rows (``live_figures`` or ``live_items``) of live comparisons, of
-    ``owner`` (None: the team's; "any": every owner's, not the team's)."""
+    """The in-memory rows (``live_figures``, ``live_items``, ``live_topics``) of live
+    comparisons, of ``owner`` (None: the team's; "any": every owner's, not the team's)."""
     rows = [row for c in found if getattr(c, "live", False) for row in getattr(c, name)]
     if owner == "any":
         return [r for r in rows if r.owner_id is not None]
@@ -665,86 +668,31 @@ def week_series(scope: Scope, found: list[Comparison]) -> dict:
 TOPIC_WEEKS = 8
 
 
-def topic_weeks(first: date, last: date) -> dict[str, date]:
-    """The Mondays that bound a topic's counts: the weeks of the period after (``start`` to
-    ``end``, the whole weeks its days fall in), and for the trend the last four *whole*
-    weeks of it (a week still going on is left out: it would look like a fall) against the
-    four before them."""
-    end = metrics.monday(last) + timedelta(weeks=1)
-    complete = metrics.monday(last + timedelta(days=1))  # the Monday after the last whole week
-    return {
-        "start": metrics.monday(first),
-        "end": end,
-        "recent": complete - timedelta(weeks=4),
-        "earlier": complete - timedelta(weeks=8),
-        "complete": complete,
-    }
-
-
-def topic_counts(scope: Scope, found: list[Comparison]) -> list[dict]:
-    """Every topic mentioned in the weeks of the period after, most mentioned first, with
-    its trend (``topic_weeks``)."""
-    if not found:
-        return []
-    weeks = topic_weeks(min(c.after_from for c in found), max(c.after_to for c in found))
-    if scope.rep is not None:
-        tz = ZoneInfo(found[0].tz)
-
-        def at(monday: date):
-            return metrics.Window(monday, monday, tz).start
-
+def topic_counts(scope: Scope, found: list[Comparison], limit: int | None = None) -> list[dict]:
+    """Every topic mentioned in the weeks of the period after, most mentioned first (the
+    first ``limit``), with its trend (``metrics.topic_weeks``): rollup rows, worked out
+    with each comparison."""
+    stored = _stored(found)
+    rows = []
+    if stored:
+        counted = ComparisonTopic.objects.filter(comparison__in=stored)
         counted = (
-            TopicMention.objects.filter(
-                prospect__owner=scope.rep,
-                occurred_at__gte=at(min(weeks["start"], weeks["earlier"])),
-                occurred_at__lt=at(weeks["end"]),
-            )
-            .values("topic_id")
-            .annotate(
-                n=Count(
-                    "pk",
-                    filter=Q(occurred_at__gte=at(weeks["start"]), occurred_at__lt=at(weeks["end"])),
-                ),
-                recent=Count(
-                    "pk",
-                    filter=Q(
-                        occurred_at__gte=at(weeks["recent"]),
-                        occurred_at__lt=at(weeks["complete"]),
-                    ),
-                ),
-                earlier=Count(
-                    "pk",
-                    filter=Q(
-                        occurred_at__gte=at(weeks["earlier"]),
-                        occurred_at__lt=at(weeks["recent"]),
-                    ),
-                ),
-            )
-            .filter(n__gt=0)
-            .order_by()
+            counted.filter(owner=scope.rep) if scope.rep is not None else counted.filter(owner=None)
         )
-    else:
-        counted = (
-            TopicWeek.objects.filter(
-                team__in=scope.teams,
-                week__gte=min(weeks["start"], weeks["earlier"]),
-                week__lt=weeks["end"],
-            )
-            .values("topic_id")
-            .annotate(
-                n=Sum("mentions", filter=Q(week__gte=weeks["start"], week__lt=weeks["end"])),
-                recent=Sum(
-                    "mentions", filter=Q(week__gte=weeks["recent"], week__lt=weeks["complete"])
-                ),
-                earlier=Sum(
-                    "mentions", filter=Q(week__gte=weeks["earlier"], week__lt=weeks["recent"])
-                ),
-            )
-            .filter(n__gt=0)
-            .order_by()
-        )
-    rows = sorted(counted, key=lambda r: (-r["n"], r["topic_id"]))
-    return [{**row, "trend": trend(row["recent"] or 0, row["earlier"] or 0)} for row in rows]
+        counted = counted.order_by("-mentions", "topic_id")
+        rows = list(counted[:limit] if limit else counted)
+    rows += _live_rows(found, "live_topics", scope.rep)
+    rows.sort(key=lambda r: (-r.mentions, r.topic_id))
+    return [
+        {
+            "topic_id": r.topic_id,
+            "n": r.mentions,
+            "recent": r.recent,
+            "earlier": r.earlier,
+            "trend": trend(r.recent, r.earlier),
+        }
+        for r in rows[:limit]
+    ]
 
 
 def period_of(scope: Scope) -> tuple[date, date, ZoneInfo]:
@@ -768,7 +716,7 @@ def topic_mentions(scope: Scope, topic: Topic):
     """The mentions a topic's count on the pages is made of: in the weeks of the period
     after, of the people in scope."""
     first, last, tz = period_of(scope)
-    weeks = topic_weeks(first, last)
+    weeks = metrics.topic_weeks(first, last)
     mentions = TopicMention.objects.visible_to(scope.user).filter(
         topic=topic,
         occurred_at__gte=metrics.Window(weeks["start"], weeks["start"], tz).start,
@@ -890,7 +838,7 @@ def insights_page(scope: Scope) -> dict:
     team_settings = services.settings_of(scope.teams[0]) if len(scope.teams) == 1 else None
     since = min((c.records_since for c in found if c.records_since), default=None)
     before_first = first - timedelta(days=length) if first else None
-    topics = topics_with_labels(topic_counts(scope, found)[:10])
+    topics = topics_with_labels(topic_counts(scope, found, limit=10))
     return {
         "scope": scope,
         "comparisons": found,

@@ -26,6 +26,7 @@ from insights.models import (
     CoachingField,
     Comparison,
     ComparisonItem,
+    ComparisonTopic,
     Figure,
     RollupRun,
     TeamInsights,
@@ -147,7 +148,7 @@ def team_owner_ids(team_id: int) -> list[int]:
 
 def comparison_rows(
     comparison: Comparison,
-) -> tuple[list[Figure], list[ComparisonItem], date | None]:
+) -> tuple[list[Figure], list[ComparisonItem], list[ComparisonTopic], date | None]:
     """The comparison's figures and items, computed from the records (nothing stored): what
     ``comparison_refresh`` writes, and what a page shows live before the first refresh."""
     owners = team_owner_ids(comparison.team_id)
@@ -178,12 +179,27 @@ def comparison_rows(
         ComparisonItem(comparison=comparison, owner_id=None, kind=kind, key=key, opportunities=n)
         for (kind, key), n in item_totals.items()
     ]
-    return figures, items, since.astimezone(tz).date() if since else None
+    mentioned = metrics.topic_mentions(owners, comparison.after_from, comparison.after_to, tz)
+    topic_totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (_owner, topic), counts in mentioned.items():
+        topic_totals[topic] = [a + b for a, b in zip(topic_totals[topic], counts, strict=True)]
+    topic_rows = [
+        ComparisonTopic(
+            comparison=comparison, owner_id=owner, topic_id=topic, mentions=n, recent=r, earlier=e
+        )
+        for (owner, topic), (n, r, e) in mentioned.items()
+    ] + [
+        ComparisonTopic(
+            comparison=comparison, owner_id=None, topic_id=topic, mentions=n, recent=r, earlier=e
+        )
+        for topic, (n, r, e) in topic_totals.items()
+    ]
+    return figures, items, topic_rows, since.astimezone(tz).date() if since else None
 
 
 def comparison_refresh(*, comparison: Comparison) -> None:
     """Compute the comparison's figures again from the records, per owner and for the team."""
-    figures, items, since = comparison_rows(comparison)
+    figures, items, topic_rows, since = comparison_rows(comparison)
     with transaction.atomic(durable=True):
         # One refresh of a comparison at a time: a second worker waits here, then replaces
         # the first one's rows instead of adding its own beside them.
@@ -191,8 +207,10 @@ def comparison_refresh(*, comparison: Comparison) -> None:
             return  # replaced meanwhile (the day turned, the switch date moved)
         comparison.figures.all().delete()
         comparison.items.all().delete()
+        comparison.topics.all().delete()
         Figure.objects.bulk_create(figures)
         ComparisonItem.objects.bulk_create(items)
+        ComparisonTopic.objects.bulk_create(topic_rows, batch_size=5000)
         comparison.records_since = since
         comparison.refreshed_at = timezone.now()
         comparison.save(update_fields=["records_since", "refreshed_at"])
