@@ -192,7 +192,7 @@ def rows_csv(which: str, records: list) -> HttpResponse:
         elif which in ("opportunities", "closed", "won"):
             owner, when = record.owner, record.opened_on
             detail = f"{record.status} {record.amount}"
-        elif which == "followups":
+        elif which in ("followups", "on_time"):
             owner, when = record.assignee, record.due_at
             detail = "on time" if row.fields["on_time"] else "late"
         else:

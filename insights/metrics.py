@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Least
 
 from concierge.models import FollowUp, FollowUpStatus
@@ -390,6 +390,53 @@ class WeekCounts:
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def topic_weeks(first: date, last: date) -> dict[str, date]:
+    """The Mondays that bound a topic's counts: the weeks of the period after (``start`` to
+    ``end``, the whole weeks its days fall in), and for the trend the last four *whole*
+    weeks of it (a week still going on is left out: it would look like a fall) against the
+    four before them."""
+    end = monday(last) + timedelta(weeks=1)
+    complete = monday(last + timedelta(days=1))  # the Monday after the last whole week
+    return {
+        "start": monday(first),
+        "end": end,
+        "recent": complete - timedelta(weeks=4),
+        "earlier": complete - timedelta(weeks=8),
+        "complete": complete,
+    }
+
+
+def topic_mentions(owner_ids, first: date, last: date, tz: ZoneInfo) -> dict[tuple, tuple]:
+    """Each owner's people's mentions per topic in the weeks of the period ``first`` to
+    ``last``, and in the two spans of its trend: {(owner_id, topic_id): (n, recent, earlier)}
+    for the topics mentioned in the period."""
+    from insights.models import TopicMention
+
+    weeks = topic_weeks(first, last)
+
+    def at(monday: date) -> datetime:
+        return Window(monday, monday, tz).start
+
+    def between(start: date, end: date) -> Q:
+        return Q(occurred_at__gte=at(start), occurred_at__lt=at(end))
+
+    counted = (
+        TopicMention.objects.filter(
+            between(min(weeks["start"], weeks["earlier"]), weeks["end"]),
+            prospect__owner_id__in=owner_ids,
+        )
+        .values_list("prospect__owner_id", "topic_id")
+        .annotate(
+            n=Count("pk", filter=between(weeks["start"], weeks["end"])),
+            recent=Count("pk", filter=between(weeks["recent"], weeks["complete"])),
+            earlier=Count("pk", filter=between(weeks["earlier"], weeks["recent"])),
+        )
+        .filter(n__gt=0)
+        .order_by()
+    )
+    return {(owner, topic): (n, recent, earlier) for owner, topic, n, recent, earlier in counted}
 
 
 def weeks(owner_ids, window: Window) -> dict[tuple, WeekCounts]:

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.timezone import now
 
-from empathy_crm.access import ScopedQuerySet, edits_only_own, sees_everyone, works_in_a_team
+from empathy_crm.access import ScopedQuerySet, edits_only_own
 from people.models import validate_timezone
 
 
@@ -137,6 +137,38 @@ class ComparisonItem(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["comparison", "owner", "kind"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "owner", "kind", "key"],
+                name="insights_comparisonitem_once",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class ComparisonTopic(models.Model):
+    """A topic's mentions by one owner's people (or, with ``owner`` empty, the team's) in
+    the weeks of a comparison's period after, and the two four-week spans of its trend:
+    what the pages draw, worked out with the comparison."""
+
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="topics")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    topic = models.ForeignKey("Topic", on_delete=models.CASCADE, related_name="+")
+    mentions = models.PositiveIntegerField()
+    recent = models.PositiveIntegerField(default=0)
+    earlier = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["comparison", "owner", "-mentions"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "owner", "topic"],
+                name="insights_comparisontopic_once",
+                nulls_distinct=False,
+            )
+        ]
 
 
 class WeekFigure(models.Model):
@@ -162,6 +194,13 @@ class WeekFigure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["team", "owner", "week"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "owner", "week"],
+                name="insights_weekfigure_once",
+                nulls_distinct=False,
+            )
+        ]
 
 
 class RollupRun(models.Model):
@@ -251,22 +290,26 @@ class TopicWeek(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["team", "week"])]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "week"], name="insights_topicweek_once")
+        ]
 
 
 # --- Coaching ------------------------------------------------------------------------------
 
 
-class CoachingQuerySet(models.QuerySet):
+class CoachingQuerySet(ScopedQuerySet):
+    """Coaching is in scope when its conversation is (the person it is about belongs to the
+    viewer's team, as access says for every record); a rep sees only the coaching on the
+    conversations they had themselves, not their teammates'."""
+
+    owner_field = "conversation__prospect__owner"
+
     def visible_to(self, user) -> CoachingQuerySet:
-        """A rep sees the coaching on their own conversations only (not their teammates');
-        a manager their team's; an admin everyone's."""
-        if sees_everyone(user):
-            return self.all()
-        if not works_in_a_team(user):
-            return self.none()
+        scoped = super().visible_to(user)
         if edits_only_own(user):
-            return self.filter(conversation__rep=user)
-        return self.filter(conversation__rep_id__in=user.scope_member_ids)
+            return scoped.filter(conversation__rep=user)
+        return scoped
 
 
 class CoachingField(models.TextChoices):

@@ -3,6 +3,7 @@ the rollups, with their sample sizes, intervals and comparisons, and the rows be
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -10,23 +11,22 @@ from decimal import Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 
-from empathy_crm.access import Role, sees_everyone
+from empathy_crm.access import Role, edits_only_own, sees_everyone
 from insights import charts, metrics, services, stats
 from insights.metrics import AFTER, BEFORE, HELPED, NOT_HELPED, Counts
 from insights.models import (
     CoachingComment,
     Comparison,
     ComparisonItem,
+    ComparisonTopic,
     Figure,
     RollupRun,
     Topic,
     TopicMention,
-    TopicWeek,
     WeekFigure,
 )
 from people.models import Team, User
@@ -113,45 +113,93 @@ def scope_for(
     return Scope(user, teams, rep=person, first=first, last=last)
 
 
+#: An id in a URL: ASCII digits only ("²" and "１" pass ``str.isdigit()`` but are no id), and
+#: no longer than a bigint holds.
+ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(value) -> int | None:
+    """The id ``value`` spells, or None."""
+    value = str(value)
+    return int(value) if ID.fullmatch(value) else None
+
+
 def _get(queryset, pk: str):
-    if not str(pk).isdigit():
+    found_pk = parse_id(pk)
+    if found_pk is None:
         raise Http404("Not found")
-    found = queryset.filter(pk=int(pk)).first()
+    found = queryset.filter(pk=found_pk).first()
     if found is None:
         raise Http404("Not found")
     return found
 
 
+def coached_conversations(user: User):
+    """The conversations whose coaching ``user`` may see: those in their scope (access's
+    rule for every record, so another team's person is a 404 even when one of our reps
+    talked to them), and for a rep only their own."""
+    from prospects.models import Conversation
+
+    found = Conversation.objects.visible_to(user).select_related("rep", "prospect")
+    return found.filter(rep=user) if edits_only_own(user) else found
+
+
 def comparisons(scope: Scope) -> list[Comparison]:
-    """The comparison of each team in scope: the range picked, or each team's default. A
-    team's default is read as the beat last refreshed it; anything never computed is
-    computed now."""
-    found = []
-    stamp = timezone.now()
+    """The comparison of each team in scope: the range picked, or each team's default, as
+    beat last refreshed it. One never refreshed (a range nobody stored, a team before its
+    first refresh) is worked out live and not stored (``live`` is then true): a page read
+    never writes."""
     if scope.all_teams and not (scope.first and scope.last):
         found = _latest_defaults(scope.teams)
         have = {c.team_id for c in found}
         for team in scope.teams:
             if team.pk not in have:
-                found.append(
-                    services.comparison_for(
-                        team=team, team_settings=services.settings_for(team), default=True
-                    )
-                )
+                first, last = services.default_range(services.settings_of(team))
+                found.append(_live(team, first, last, services.settings_of(team).timezone))
         return found
+    found = []
     for team in scope.teams:
-        team_settings = services.settings_for(team)
+        team_settings = services.settings_of(team)
         if scope.first and scope.last:
-            comparison = services.comparison_for(
-                team=team, team_settings=team_settings, first=scope.first, last=scope.last
-            )
-            Comparison.objects.filter(pk=comparison.pk).update(viewed_at=stamp)
+            first, last = scope.first, scope.last
+            comparison = Comparison.objects.filter(
+                team=team,
+                after_from=first,
+                after_to=last,
+                tz=team_settings.timezone,
+                refreshed_at__isnull=False,
+            ).first()
         else:
-            comparison = _latest_default(team, team_settings) or services.comparison_for(
-                team=team, team_settings=team_settings, default=True
-            )
-        found.append(comparison)
+            first, last = services.default_range(team_settings)
+            comparison = _latest_default(team, team_settings)
+        found.append(comparison or _live(team, first, last, team_settings.timezone))
     return found
+
+
+def _live(team: Team, first: date, last: date, tz: str) -> Comparison:
+    """A comparison worked out now from the records, held in memory only."""
+    comparison = Comparison(team=team, after_from=first, after_to=last, tz=tz)
+    comparison.live = True
+    (
+        comparison.live_figures,
+        comparison.live_items,
+        comparison.live_topics,
+        comparison.records_since,
+    ) = services.comparison_rows(comparison)
+    return comparison
+
+
+def _stored(found: list[Comparison]) -> list[Comparison]:
+    return [c for c in found if not getattr(c, "live", False)]
+
+
+def _live_rows(found: list[Comparison], name: str, owner) -> list:
+    """The in-memory rows (``live_figures``, ``live_items``, ``live_topics``) of live
+    comparisons, of ``owner`` (None: the team's; "any": every owner's, not the team's)."""
+    rows = [row for c in found if getattr(c, "live", False) for row in getattr(c, name)]
+    if owner == "any":
+        return [r for r in rows if r.owner_id is not None]
+    return [r for r in rows if r.owner_id == (owner.pk if owner else None)]
 
 
 def _latest_default(team: Team, team_settings) -> Comparison | None:
@@ -202,10 +250,15 @@ def _distinct_on() -> bool:
 
 def figure_rows(found: list[Comparison], scope: Scope) -> list[tuple[int, str, str, Counts]]:
     """The scope's rollup rows: (team, period, cohort, counts), the team's or the person's."""
-    rows = Figure.objects.filter(comparison__in=found)
+    stored = _stored(found)
+    rows = Figure.objects.filter(comparison__in=stored) if stored else Figure.objects.none()
     rows = rows.filter(owner=scope.rep) if scope.rep is not None else rows.filter(owner=None)
-    teams = {c.pk: c.team_id for c in found}
-    return [(teams[r.comparison_id], r.period, r.cohort, Counts.from_row(r)) for r in rows]
+    teams = {c.pk: c.team_id for c in stored}
+    result = [(teams[r.comparison_id], r.period, r.cohort, Counts.from_row(r)) for r in rows]
+    return result + [
+        (r.comparison.team_id, r.period, r.cohort, Counts.from_row(r))  # held in memory
+        for r in _live_rows(found, "live_figures", scope.rep)
+    ]
 
 
 def figure_parts(found: list[Comparison], scope: Scope, rows=None) -> dict[tuple[str, str], Counts]:
@@ -276,7 +329,10 @@ METRICS = [
         "conversations",
     ),
 ]
+#: The rows behind the k of a rate "k of n" (its n opens the metric's rows).
+K_ROWS = {"opportunity_rate": "with_opportunity", "win_rate": "won", "on_time": "on_time"}
 ROWS = {
+    "on_time",
     "people",
     "with_opportunity",
     "opportunities",
@@ -361,7 +417,7 @@ def build_metrics(parts: dict, url_for) -> list[Metric]:
         for period in PERIODS:
             for cohort in COHORTS:
                 c = parts.get((period, cohort), Counts())
-                k_rows = "with_opportunity" if key == "opportunity_rate" else rows
+                k_rows = K_ROWS.get(key, rows)
                 metric.cells[period, cohort] = _cell(
                     key, kind, c, url_for(rows, period, cohort), url_for(k_rows, period, cohort)
                 )
@@ -491,15 +547,20 @@ def per_owner(
         User.objects.filter(team=team, is_active=True).order_by("first_name", "last_name")
     )
     sums: dict[int, Counts] = defaultdict(Counts)
-    for row in Figure.objects.filter(comparison__in=found, period=AFTER, owner__isnull=False):
+    stored = _stored(found)
+    rows = list(
+        Figure.objects.filter(comparison__in=stored, period=AFTER, owner__isnull=False)
+        if stored
+        else []
+    )
+    rows += [r for r in _live_rows(found, "live_figures", "any") if r.period == AFTER]
+    for row in rows:
         sums[row.owner_id].add(Counts.from_row(row))
-    tz = ZoneInfo(found[0].tz) if found else ZoneInfo("UTC")
-    window = metrics.Window(first, last, tz)
+    # The coaching threads on each person's conversations that the viewer may see: the
+    # rows the coaching inbox lists for that person.
     coached = dict(
-        CoachingComment.objects.filter(
-            conversation__rep__team=team, created_at__gte=window.start, created_at__lt=window.end
-        )
-        .exclude(author=F("conversation__rep"))
+        CoachingComment.objects.visible_to(scope.user)
+        .filter(reply_to=None, conversation__rep__team=team)
         .values_list("conversation__rep_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -607,56 +668,67 @@ def week_series(scope: Scope, found: list[Comparison]) -> dict:
 TOPIC_WEEKS = 8
 
 
-def topic_counts(scope: Scope, found: list[Comparison]) -> list[dict]:
-    """Every topic mentioned in the period after, most mentioned first, with its trend: the
-    last four weeks of the period against the four before them."""
-    if not found:
-        return []
-    first = min(c.after_from for c in found)
-    last = max(c.after_to for c in found)
-    recent_from = metrics.monday(last) - timedelta(weeks=3)
-    earlier_from = recent_from - timedelta(weeks=4)
+def topic_counts(scope: Scope, found: list[Comparison], limit: int | None = None) -> list[dict]:
+    """Every topic mentioned in the weeks of the period after, most mentioned first (the
+    first ``limit``), with its trend (``metrics.topic_weeks``): rollup rows, worked out
+    with each comparison."""
+    stored = _stored(found)
+    rows = []
+    if stored:
+        counted = ComparisonTopic.objects.filter(comparison__in=stored)
+        counted = (
+            counted.filter(owner=scope.rep) if scope.rep is not None else counted.filter(owner=None)
+        )
+        counted = counted.order_by("-mentions", "topic_id")
+        rows = list(counted[:limit] if limit else counted)
+    rows += _live_rows(found, "live_topics", scope.rep)
+    rows.sort(key=lambda r: (-r.mentions, r.topic_id))
+    return [
+        {
+            "topic_id": r.topic_id,
+            "n": r.mentions,
+            "recent": r.recent,
+            "earlier": r.earlier,
+            "trend": trend(r.recent, r.earlier),
+        }
+        for r in rows[:limit]
+    ]
+
+
+def period_of(scope: Scope) -> tuple[date, date, ZoneInfo]:
+    """The period after the scope shows (its first and last day, in the first team's time
+    zone), without working out any figure."""
+    ranges = []
+    for team in scope.teams:
+        team_settings = services.settings_of(team)
+        tz = ZoneInfo(team_settings.timezone)
+        ranges.append(
+            (scope.first, scope.last)
+            if scope.first and scope.last
+            else services.default_range(team_settings)
+        )
+        if not scope.all_teams:
+            break
+    return min(r[0] for r in ranges), max(r[1] for r in ranges), tz
+
+
+def topic_mentions(scope: Scope, topic: Topic):
+    """The mentions a topic's count on the pages is made of: in the weeks of the period
+    after, of the people in scope."""
+    first, last, tz = period_of(scope)
+    weeks = metrics.topic_weeks(first, last)
+    mentions = TopicMention.objects.visible_to(scope.user).filter(
+        topic=topic,
+        occurred_at__gte=metrics.Window(weeks["start"], weeks["start"], tz).start,
+        occurred_at__lt=metrics.Window(weeks["end"], weeks["end"], tz).start,
+    )
     if scope.rep is not None:
-        tz = ZoneInfo(found[0].tz)
-        window = metrics.Window(first, last, tz)
-        mentions = TopicMention.objects.filter(prospect__owner=scope.rep)
-        counted = (
-            mentions.filter(occurred_at__gte=window.start, occurred_at__lt=window.end)
-            .values("topic_id")
-            .annotate(
-                n=Count("pk"),
-                recent=Count(
-                    "pk", filter=Q(occurred_at__gte=metrics.Window(recent_from, last, tz).start)
-                ),
-                earlier=Count(
-                    "pk",
-                    filter=Q(
-                        occurred_at__gte=metrics.Window(earlier_from, last, tz).start,
-                        occurred_at__lt=metrics.Window(recent_from, last, tz).start,
-                    ),
-                ),
-            )
-            .order_by()
-        )
-    else:
-        counted = (
-            TopicWeek.objects.filter(
-                team__in=scope.teams, week__gte=metrics.monday(first), week__lte=last
-            )
-            .values("topic_id")
-            .annotate(
-                n=Sum("mentions"),
-                recent=Sum("mentions", filter=Q(week__gte=recent_from)),
-                earlier=Sum("mentions", filter=Q(week__gte=earlier_from, week__lt=recent_from)),
-            )
-            .order_by()
-        )
-    rows = sorted(counted, key=lambda r: (-r["n"], r["topic_id"]))
-    return [{**row, "trend": trend(row["recent"] or 0, row["earlier"] or 0)} for row in rows]
+        mentions = mentions.filter(prospect__owner=scope.rep)
+    return mentions
 
 
 def trend(recent: int, earlier: int) -> dict:
-    """Rising when the recent four weeks' share of the eight is above one half beyond doubt
+    """Rising when the recent four whole weeks' share of the eight is above one half beyond doubt
     (its Wilson interval lies above ½), falling when below; otherwise steady, and with fewer
     than ten mentions, too few to tell."""
     total = recent + earlier
@@ -678,16 +750,22 @@ def topics_with_labels(rows: list[dict]) -> list[dict]:
 
 def came_before(found: list[Comparison], scope: Scope, url_for) -> dict[str, list[dict]]:
     """Content assets and kinds of help that came before the period's opportunities."""
-    rows = ComparisonItem.objects.filter(comparison__in=found)
+    stored = _stored(found)
+    rows = ComparisonItem.objects.filter(comparison__in=stored)
     rows = rows.filter(owner=scope.rep) if scope.rep is not None else rows.filter(owner=None)
     totals = defaultdict(int)
-    for kind, key, n in rows.values_list("kind", "key").annotate(n=Sum("opportunities")).order_by():
-        totals[kind, key] += n
+    if stored:
+        for kind, key, n in (
+            rows.values_list("kind", "key").annotate(n=Sum("opportunities")).order_by()
+        ):
+            totals[kind, key] += n
+    for item in _live_rows(found, "live_items", scope.rep):
+        totals[item.kind, item.key] += item.opportunities
     result = {}
     assets = {
         str(a.pk): a.title
         for a in ContentAsset.objects.filter(
-            pk__in=[int(k) for (kind, k) in totals if kind == "asset" and k.isdigit()]
+            pk__in=[int(k) for (kind, k) in totals if kind == "asset" and ID.fullmatch(k)]
         )
     }
     for kind in ("asset", "help"):
@@ -723,7 +801,11 @@ def came_before(found: list[Comparison], scope: Scope, url_for) -> dict[str, lis
 def freshness(found: list[Comparison]) -> dict:
     refreshed = [c.refreshed_at for c in found if c.refreshed_at]
     run = RollupRun.objects.filter(name="topics").values_list("finished_at", flat=True).first()
-    return {"figures": min(refreshed) if refreshed else None, "topics": run}
+    return {
+        "figures": min(refreshed) if refreshed and len(refreshed) == len(found) else None,
+        "live": any(getattr(c, "live", False) for c in found),
+        "topics": run,
+    }
 
 
 # --- The pages -------------------------------------------------------------------------------
@@ -753,10 +835,10 @@ def insights_page(scope: Scope) -> dict:
     first = min((c.after_from for c in found), default=None)
     last = max((c.after_to for c in found), default=None)
     length = (last - first).days + 1 if first and last else 0
-    team_settings = services.settings_for(scope.teams[0]) if len(scope.teams) == 1 else None
+    team_settings = services.settings_of(scope.teams[0]) if len(scope.teams) == 1 else None
     since = min((c.records_since for c in found if c.records_since), default=None)
     before_first = first - timedelta(days=length) if first else None
-    topics = topics_with_labels(topic_counts(scope, found)[:10])
+    topics = topics_with_labels(topic_counts(scope, found, limit=10))
     return {
         "scope": scope,
         "comparisons": found,
@@ -792,6 +874,7 @@ ROW_KINDS = {
     "closed": "opportunity",
     "won": "opportunity",
     "followups": "followup",
+    "on_time": "followup",
     "conversations": "conversation",
 }
 ROW_TITLES = {
@@ -802,6 +885,7 @@ ROW_TITLES = {
     "closed": "Opportunities won or lost",
     "won": "Opportunities won",
     "followups": "Follow-ups done",
+    "on_time": "Follow-ups done on time",
     "conversations": "Conversations",
 }
 
@@ -830,8 +914,10 @@ def rows_for(
             rows = metrics.opportunity_rows(owners, window, closed=True)
             if which == "won":
                 rows = [r for r in rows if r.fields["status"] == "won"]
-        elif which == "followups":
+        elif which in ("followups", "on_time"):
             rows = metrics.followup_rows(owners, window)
+            if which == "on_time":
+                rows = [r for r in rows if r.fields["on_time"]]
         else:
             rows = metrics.conversation_rows(owners, window)
         if cohort in (HELPED, NOT_HELPED):

@@ -26,6 +26,7 @@ from insights.models import (
     CoachingField,
     Comparison,
     ComparisonItem,
+    ComparisonTopic,
     Figure,
     RollupRun,
     TeamInsights,
@@ -49,13 +50,23 @@ EARLIEST = date(2000, 1, 1)
 LONGEST = 3 * 366  # days in the period after
 
 
-def settings_for(team: Team) -> TeamInsights:
-    """The team's insights settings (made on first use, in its manager's time zone)."""
+def settings_of(team: Team) -> TeamInsights:
+    """The team's insights settings, read only: until someone saves them, the defaults (no
+    switch date, days in its manager's time zone), not stored."""
     found = TeamInsights.objects.filter(team=team).first()
     if found:
         return found
-    tz = team.manager.timezone if team.manager_id else "UTC"
-    return TeamInsights.objects.get_or_create(team=team, defaults={"timezone": tz})[0]
+    return TeamInsights(team=team, timezone=team.manager.timezone if team.manager_id else "UTC")
+
+
+def settings_for(team: Team) -> TeamInsights:
+    """The team's insights settings, stored on first use (for writers)."""
+    found = settings_of(team)
+    if found.pk is None:
+        found = TeamInsights.objects.get_or_create(
+            team=team, defaults={"timezone": found.timezone}
+        )[0]
+    return found
 
 
 def today_in(tz: str) -> date:
@@ -135,8 +146,11 @@ def team_owner_ids(team_id: int) -> list[int]:
     return list(User.objects.filter(team_id=team_id).values_list("pk", flat=True))
 
 
-def comparison_refresh(*, comparison: Comparison) -> None:
-    """Compute the comparison's figures again from the records, per owner and for the team."""
+def comparison_rows(
+    comparison: Comparison,
+) -> tuple[list[Figure], list[ComparisonItem], list[ComparisonTopic], date | None]:
+    """The comparison's figures and items, computed from the records (nothing stored): what
+    ``comparison_refresh`` writes, and what a page shows live before the first refresh."""
     owners = team_owner_ids(comparison.team_id)
     tz = ZoneInfo(comparison.tz)
     periods = metrics.windows(comparison.after_from, comparison.after_to, tz)
@@ -149,52 +163,63 @@ def comparison_refresh(*, comparison: Comparison) -> None:
     item_totals: dict[tuple, int] = defaultdict(int)
     for (_owner, kind, key), ids in before.items():
         item_totals[kind, key] += len(ids)
+    figures = [
+        Figure(comparison=comparison, owner_id=owner, period=period, cohort=cohort, **c.as_fields())
+        for (owner, period, cohort), c in parts.items()
+    ] + [
+        Figure(comparison=comparison, owner_id=None, period=period, cohort=cohort, **c.as_fields())
+        for (period, cohort), c in team_totals.items()
+    ]
+    items = [
+        ComparisonItem(
+            comparison=comparison, owner_id=owner, kind=kind, key=key, opportunities=len(ids)
+        )
+        for (owner, kind, key), ids in before.items()
+    ] + [
+        ComparisonItem(comparison=comparison, owner_id=None, kind=kind, key=key, opportunities=n)
+        for (kind, key), n in item_totals.items()
+    ]
+    mentioned = metrics.topic_mentions(owners, comparison.after_from, comparison.after_to, tz)
+    topic_totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (_owner, topic), counts in mentioned.items():
+        topic_totals[topic] = [a + b for a, b in zip(topic_totals[topic], counts, strict=True)]
+    topic_rows = [
+        ComparisonTopic(
+            comparison=comparison, owner_id=owner, topic_id=topic, mentions=n, recent=r, earlier=e
+        )
+        for (owner, topic), (n, r, e) in mentioned.items()
+    ] + [
+        ComparisonTopic(
+            comparison=comparison, owner_id=None, topic_id=topic, mentions=n, recent=r, earlier=e
+        )
+        for topic, (n, r, e) in topic_totals.items()
+    ]
+    return figures, items, topic_rows, since.astimezone(tz).date() if since else None
+
+
+def comparison_refresh(*, comparison: Comparison) -> None:
+    """Compute the comparison's figures again from the records, per owner and for the team."""
+    figures, items, topic_rows, since = comparison_rows(comparison)
     with transaction.atomic(durable=True):
+        # One refresh of a comparison at a time: a second worker waits here, then replaces
+        # the first one's rows instead of adding its own beside them.
+        if not Comparison.objects.select_for_update().filter(pk=comparison.pk).exists():
+            return  # replaced meanwhile (the day turned, the switch date moved)
         comparison.figures.all().delete()
         comparison.items.all().delete()
-        Figure.objects.bulk_create(
-            [
-                Figure(
-                    comparison=comparison,
-                    owner_id=owner,
-                    period=period,
-                    cohort=cohort,
-                    **counts.as_fields(),
-                )
-                for (owner, period, cohort), counts in parts.items()
-            ]
-            + [
-                Figure(
-                    comparison=comparison,
-                    owner_id=None,
-                    period=period,
-                    cohort=cohort,
-                    **counts.as_fields(),
-                )
-                for (period, cohort), counts in team_totals.items()
-            ]
-        )
-        ComparisonItem.objects.bulk_create(
-            [
-                ComparisonItem(
-                    comparison=comparison,
-                    owner_id=owner,
-                    kind=kind,
-                    key=key,
-                    opportunities=len(ids),
-                )
-                for (owner, kind, key), ids in before.items()
-            ]
-            + [
-                ComparisonItem(
-                    comparison=comparison, owner_id=None, kind=kind, key=key, opportunities=n
-                )
-                for (kind, key), n in item_totals.items()
-            ]
-        )
-        comparison.records_since = since.astimezone(tz).date() if since else None
+        comparison.topics.all().delete()
+        Figure.objects.bulk_create(figures)
+        ComparisonItem.objects.bulk_create(items)
+        ComparisonTopic.objects.bulk_create(topic_rows, batch_size=5000)
+        comparison.records_since = since
         comparison.refreshed_at = timezone.now()
         comparison.save(update_fields=["records_since", "refreshed_at"])
+
+
+def _lock(team: Team) -> None:
+    """Hold the team's row until the transaction ends: one worker at a time replaces its
+    rollup rows (a second waits, then deletes what the first wrote before writing)."""
+    list(Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True))
 
 
 def weeks_window(tz: str) -> metrics.Window:
@@ -216,6 +241,7 @@ def weeks_refresh(*, teams) -> None:
             totals[week].add(counts)
         now = timezone.now()
         with transaction.atomic(durable=True):
+            _lock(team)
             WeekFigure.objects.filter(team=team).delete()
             WeekFigure.objects.bulk_create(
                 [
@@ -298,6 +324,12 @@ class _Mentions:
         return written
 
 
+#: A record is read again for this long after it was created, in case its transaction
+#: committed late (ids are handed out before commit, so a later id can be read first); the
+#: ids read in that time are kept, so nothing is counted twice.
+REREAD = timedelta(hours=1)
+
+
 def _batches(queryset, batch: int):
     """Rows of ``queryset`` (values, ordered by pk) in lists of ``batch``, by pk ranges."""
     last = 0
@@ -306,23 +338,47 @@ def _batches(queryset, batch: int):
         last = rows[-1]["pk"]
 
 
+class _Unread:
+    """The rows of a never-edited model (conversations, engagements) not read yet: those
+    created since the mark (less ``REREAD``) whose ids are not among the ids already read."""
+
+    def __init__(self, model, mark, started):
+        self.model, self.started = model, started
+        mark = mark if isinstance(mark, dict) else {"after_id": mark or 0}
+        self.since = mark.get("since")
+        self.after_id = mark.get("after_id", 0)
+        self.read = set(mark.get("read", []))
+
+    def rows(self, *names: str, batch: int):
+        found = self.model.objects.filter(pk__gt=self.after_id)
+        if self.since:
+            found = found.filter(created_at__gte=self.since)
+        for rows in _batches(found.order_by("pk").values("pk", *names), batch):
+            fresh = [row for row in rows if row["pk"] not in self.read]
+            self.read.update(row["pk"] for row in fresh)
+            yield fresh
+
+    def mark(self) -> dict:
+        since = self.started - REREAD
+        kept = self.model.objects.filter(pk__in=self.read, created_at__gte=since)
+        return {"since": since.isoformat(), "read": sorted(kept.values_list("pk", flat=True))}
+
+
 def mentions_refresh(*, batch: int = 5000) -> int:
-    """Read what people said since the last run into topic mentions (conversations and
-    engagements are never edited, so a watermark of ids suffices); map entries, which are
-    edited, are read again in full. Returns the mentions written."""
-    run, _ = RollupRun.objects.get_or_create(
-        name="topics", defaults={"finished_at": timezone.now()}
-    )
-    mark = dict(run.watermark)
+    """Read what people said since the last run into topic mentions: conversations and
+    engagements, never edited, once each (``_Unread``); map entries, which are edited, in
+    full again. One run at a time (the run's row is locked), so two never add the same
+    mentions. Returns the mentions written."""
+    RollupRun.objects.get_or_create(name="topics", defaults={"finished_at": timezone.now()})
     written = 0
     with transaction.atomic(durable=True):
+        run = RollupRun.objects.select_for_update().get(name="topics")
+        started = timezone.now()
+        mark = dict(run.watermark)
         collect = _Mentions()
-        talks = (
-            Conversation.objects.filter(pk__gt=mark.get("conversation", 0))
-            .order_by("pk")
-            .values("pk", "prospect_id", "occurred_at", "questions", "frustrations", "roadblocks")
-        )
-        for rows in _batches(talks, batch):
+        talks = _Unread(Conversation, mark.get("conversation"), started)
+        names = ("prospect_id", "occurred_at", "questions", "frustrations", "roadblocks")
+        for rows in talks.rows(*names, batch=batch):
             collect.know_teams(row["prospect_id"] for row in rows)
             for row in rows:
                 for name, need in CONVERSATION_NEEDS:
@@ -334,14 +390,9 @@ def mentions_refresh(*, batch: int = 5000) -> int:
                         conversation_id=row["pk"],
                         occurred_at=row["occurred_at"],
                     )
-            mark["conversation"] = rows[-1]["pk"]
             written += collect.flush()
-        engaged = (
-            Engagement.objects.filter(pk__gt=mark.get("engagement", 0))
-            .order_by("pk")
-            .values("pk", "prospect_id", "occurred_at", "why")
-        )
-        for rows in _batches(engaged, batch):
+        engaged = _Unread(Engagement, mark.get("engagement"), started)
+        for rows in engaged.rows("prospect_id", "occurred_at", "why", batch=batch):
             collect.know_teams(row["prospect_id"] for row in rows)
             for row in rows:
                 collect.add(
@@ -352,7 +403,6 @@ def mentions_refresh(*, batch: int = 5000) -> int:
                     engagement_id=row["pk"],
                     occurred_at=row["occurred_at"],
                 )
-            mark["engagement"] = rows[-1]["pk"]
             written += collect.flush()
         TopicMention.objects.filter(source="entry").delete()
         entries = (
@@ -377,7 +427,7 @@ def mentions_refresh(*, batch: int = 5000) -> int:
                         occurred_at=row["created_at"],
                     )
             written += collect.flush()
-        run.watermark = mark
+        run.watermark = {"conversation": talks.mark(), "engagement": engaged.mark()}
         run.finished_at = timezone.now()
         run.save(update_fields=["watermark", "finished_at"])
     return written
@@ -401,6 +451,7 @@ def topic_weeks_refresh(*, teams) -> None:
             for r in counted
         ]
         with transaction.atomic(durable=True):
+            _lock(team)
             TopicWeek.objects.filter(team=team).delete()
             TopicWeek.objects.bulk_create(rows, batch_size=5000)
 

@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from empathy_crm.access import Role, edits_only_own, get_for, role_required
+from empathy_crm.access import Role, edits_only_own, role_required
 from insights import exports, selectors, services
 from insights.forms import CommentForm, RangeForm, ReplyForm, SwitchForm
-from insights.models import CoachingComment, CoachingField, Topic, TopicMention
+from insights.models import CoachingComment, CoachingField, Topic
 from prospects.models import Conversation
 
 PAGE_SIZE = 25
@@ -37,7 +37,7 @@ def scope_from(request) -> tuple[selectors.Scope, RangeForm]:
     )
     if first and scope.teams:
         try:
-            services.check_range(first, last, services.settings_for(scope.teams[0]).timezone)
+            services.check_range(first, last, services.settings_of(scope.teams[0]).timezone)
         except ValidationError as error:
             form.add_error(None, error)
             scope.first = scope.last = None
@@ -169,9 +169,7 @@ def topic_detail(request, pk: int):
     """The people and quotes behind a topic: its mentions by the people in scope."""
     scope, _ = scope_from(request)
     topic = get_object_or_404(Topic, pk=pk, team__in=scope.teams)
-    mentions = TopicMention.objects.visible_to(request.user).filter(topic=topic)
-    if scope.rep is not None:
-        mentions = mentions.filter(prospect__owner=scope.rep)
+    mentions = selectors.topic_mentions(scope, topic)
     mentions = mentions.select_related("prospect", "conversation").order_by("-occurred_at", "-pk")
     page_ = Paginator(mentions, PAGE_SIZE).get_page(request.GET.get("page"))
     people = mentions.values("prospect_id").distinct().count()
@@ -200,8 +198,11 @@ def coaching(request):
         .order_by("-created_at", "-pk")
     )
     rep = request.GET.get("rep", "")
-    if rep.isdigit() and not edits_only_own(request.user):
-        threads = threads.filter(conversation__rep_id=int(rep))
+    if rep and not edits_only_own(request.user):
+        rep_id = selectors.parse_id(rep)
+        if rep_id is None:
+            raise Http404("No such person")
+        threads = threads.filter(conversation__rep_id=rep_id)
     page_ = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -211,13 +212,8 @@ def coaching(request):
 
 
 def conversation_for(request, pk: int) -> Conversation:
-    """A conversation whose coaching the user may see: a rep only their own."""
-    conversation = get_for(
-        request.user, Conversation.objects.select_related("rep", "prospect"), pk=pk
-    )
-    if edits_only_own(request.user) and conversation.rep_id != request.user.pk:
-        raise Http404("Not your conversation")
-    return conversation
+    """A conversation whose coaching the user may see (a 404 otherwise)."""
+    return get_object_or_404(selectors.coached_conversations(request.user), pk=pk)
 
 
 def conversation_context(request, conversation: Conversation, **extra) -> dict:
@@ -290,7 +286,7 @@ def reply_add(request, pk: int):
     """A reply in a coaching thread, by the rep or their coach."""
     comment = get_object_or_404(
         CoachingComment.objects.visible_to(request.user).select_related(
-            "conversation__rep", "reply_to"
+            "conversation__rep", "conversation__prospect", "reply_to"
         ),
         pk=pk,
     )

@@ -118,3 +118,54 @@ def test_coaching_given_shows_per_rep_on_the_team_insights(client, switched, man
     client.force_login(manager)
     rows = client.get(reverse("insights:page")).context["per_owner"]
     assert {row["person"]: row["coaching"] for row in rows}[rep] == 2  # the rep's reply: not
+
+
+def test_coaching_follows_the_conversations_scope_even_when_the_rep_is_ours(
+    client, manager, rep, other_manager, other_team
+):
+    """A conversation our rep logged on a person now owned by another team (handed over, in
+    our team's account) is that team's record: our manager neither sees its coaching nor
+    coaches or replies on it; a 404 everywhere, as for the conversation itself."""
+    from tests.factories import make_rep
+
+    elsewhere = make_rep(other_team, username="elsewhere")
+    ours = ProspectFactory(owner=rep)
+    handed = ProspectFactory(owner=elsewhere, account=ours.account)
+    talk = ConversationFactory(prospect=handed, rep=rep)
+    comment = CoachingComment.objects.create(conversation=talk, author=manager, text="Old note")
+    client.force_login(manager)
+    assert "Old note" not in client.get(reverse("insights:coaching")).text
+    assert client.get(reverse("insights:conversation", args=[talk.pk])).status_code == 404
+    assert (
+        client.post(reverse("insights:comment_add", args=[talk.pk]), {"text": "x"}).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("insights:reply_add", args=[comment.pk]), {"text": "x"}).status_code
+        == 404
+    )
+    client.force_login(rep)
+    assert "Old note" not in client.get(reverse("insights:coaching")).text
+    assert (
+        client.post(reverse("insights:reply_add", args=[comment.pk]), {"text": "x"}).status_code
+        == 404
+    )
+    assert CoachingComment.objects.count() == 1
+
+
+def test_the_per_rep_coaching_count_counts_only_what_the_manager_may_see(
+    client, switched, manager, rep, other_team
+):
+    from tests.factories import make_rep
+
+    elsewhere = make_rep(other_team, username="elsewhere")
+    visible = conversation_of(rep)
+    handed = ConversationFactory(prospect=ProspectFactory(owner=elsewhere), rep=rep)
+    for talk in (visible, handed):
+        CoachingComment.objects.create(conversation=talk, author=manager, text="Note")
+    client.force_login(manager)
+    rows = client.get(reverse("insights:page")).context["per_owner"]
+    row = next(r for r in rows if r["person"] == rep)
+    assert row["coaching"] == 1
+    inbox = client.get(row["coaching_url"])
+    assert len(inbox.context["page"].object_list) == 1

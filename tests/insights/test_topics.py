@@ -105,3 +105,51 @@ def test_another_teams_topics_are_not_found(client, switched, rep, outsider, oth
     for user in (outsider, other_manager):
         client.force_login(user)
         assert client.get(reverse("insights:topic_detail", args=[topic.pk])).status_code == 404
+
+
+def mentions_by_week(rep, weeks: dict[str, int]) -> Topic:
+    """``n`` mentions of one question in each week (Mondays, UTC), on Tuesday at noon."""
+    from datetime import date, timedelta
+
+    prospect = ProspectFactory(owner=rep)
+    topic = Topic.objects.create(team=rep.team, need="question", key="price", label="Price?")
+    TopicMention.objects.bulk_create(
+        TopicMention(
+            topic=topic,
+            prospect=prospect,
+            source="conversation",
+            text="Price?",
+            occurred_at=at(date.fromisoformat(monday) + timedelta(days=1)),
+        )
+        for monday, n in weeks.items()
+        for _ in range(n)
+    )
+    return topic
+
+
+def test_the_trend_compares_whole_weeks_not_the_partial_current_one(switched, manager, rep):
+    # The clock: Wednesday 18 November. Forty mentions in each of eight whole weeks and none
+    # yet this week: steady. Counting this partial week as a recent one would say falling.
+    weeks = [
+        "2026-09-21", "2026-09-28", "2026-10-05", "2026-10-12",
+        "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09",
+    ]  # fmt: skip
+    mentions_by_week(rep, dict.fromkeys(weeks, 40))
+    for team in (rep.team,):
+        services.topic_weeks_refresh(teams=[team])
+    for user in (manager, rep):
+        scope = selectors.scope_for(user)
+        rows = selectors.topic_counts(scope, selectors.comparisons(scope))
+        assert rows[0]["trend"]["key"] == "steady", user
+
+
+def test_a_topics_count_is_the_number_of_quotes_behind_it(client, switched, manager, rep):
+    # After: 19 Oct – 18 Nov. Mentions in the week before it and in it.
+    topic = mentions_by_week(rep, {"2026-10-12": 3, "2026-10-19": 2, "2026-11-16": 1})
+    services.topic_weeks_refresh(teams=[rep.team])
+    for user in (manager, rep):
+        client.force_login(user)
+        listed = client.get(reverse("insights:topic_list")).context["topics"]
+        n = next(row["n"] for row in listed if row["topic"] == topic)
+        detail = client.get(reverse("insights:topic_detail", args=[topic.pk]))
+        assert detail.context["page"].paginator.count == n == 3
