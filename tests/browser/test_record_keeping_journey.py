@@ -4,6 +4,8 @@ a manager's team at a glance; a persona's counts."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -39,7 +41,7 @@ def test_a_rep_merges_a_duplicate_then_deletes_and_undoes(page, rep, screenshot,
     page.get_by_text("still finds Grace Liu").wait_for()
     assert page.url.endswith(kept.get_absolute_url())
     page.locator("#record-heading").scroll_into_view_if_needed()
-    screenshot(page, f"merge-done-{width}")
+    whole_page(page, screenshot(page, f"merge-done-{width}"))
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
 
     page.get_by_role("link", name="Delete", exact=True).click()
@@ -47,7 +49,7 @@ def test_a_rep_merges_a_duplicate_then_deletes_and_undoes(page, rep, screenshot,
     page.get_by_role("button", name="Delete Grace Liu").click()
     banner = page.locator(".undo-banner")
     banner.get_by_text("Deleted Grace Liu").wait_for()
-    screenshot(page, f"delete-undo-banner-{width}")
+    whole_page(page, screenshot(page, f"delete-undo-banner-{width}"))
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
     banner.get_by_role("button", name="Undo").click()
     page.get_by_text("Grace Liu is back.").wait_for()
@@ -64,7 +66,9 @@ def test_a_time_zone_is_picked_by_typing_and_a_reps_own_comes_from_the_browser(
     page = context.new_page()
     try:
         sign_in(page, rep.username)
-        page.wait_for_function("localStorage.getItem('empathy-timezone-sent') !== null")
+        deadline = time.monotonic() + 10  # the page posts it once it has loaded
+        while User.objects.get(pk=rep.pk).timezone == "UTC" and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert User.objects.get(pk=rep.pk).timezone == "America/Chicago"
         page.goto(reverse("prospects:prospect_create"))
         zone = page.get_by_label("Time zone")
@@ -97,7 +101,7 @@ def test_a_manager_sees_the_team_at_a_glance(page, rep, teammate, manager, scree
     card = page.locator("section", has=page.locator("#team-heading"))
     card.get_by_text("1 empathy map waiting for your review").wait_for()
     card.scroll_into_view_if_needed()
-    screenshot(page, f"manager-your-team-{width}")
+    whole_page(page, screenshot(page, f"manager-your-team-{width}"))
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
     card.get_by_role("link", name="1 empathy map waiting for your review").click()
     page.get_by_role("link", name=dana.name).wait_for()
@@ -119,8 +123,13 @@ def test_a_persona_says_how_many_share_each_entry(page, rep, screenshot, width):
     page.goto(reverse("empathy_maps:persona_detail", args=[persona.pk]))
     page.get_by_text("2 of 3 people").wait_for()
     assert page.get_by_text("1 of 3 people").count() == 1
-    screenshot(page, f"persona-counts-{width}")
+    whole_page(page, screenshot(page, f"persona-counts-{width}"))
     assert Persona.objects.get(pk=persona.pk).insight["members"] == 3
+
+
+def whole_page(page, path) -> None:
+    """Beside the top of the page, the whole of it, to see the card lower down."""
+    page.screenshot(path=str(path.with_name(path.stem + "-full.png")), full_page=True)
 
 
 def _map_with_entry(prospect, author, text):
