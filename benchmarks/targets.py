@@ -58,6 +58,10 @@ PAGES: list[Page] = [
     Page("prospect list (admin, 1 person)", "admin", lambda ctx: "/prospects/?q=whitfield4243"),
     Page("prospect list (admin, 10k match)", "admin", lambda ctx: "/prospects/?q=whitfield"),
     Page("prospect page (rep)", "rep", lambda ctx: f"/prospects/{ctx['prospect']}/"),
+    Page("merge a duplicate, find (rep)", "rep",
+         lambda ctx: f"/prospects/{ctx['prospect']}/merge/"),
+    Page("delete a prospect, confirm (rep)", "rep",
+         lambda ctx: f"/prospects/{ctx['prospect']}/delete/"),
     Page("account page (rep)", "rep", lambda ctx: f"/prospects/accounts/{ctx['account']}/"),
     Page("account list (rep)", "rep", lambda ctx: "/prospects/accounts/"),
     Page("add a prospect (admin)", "admin", lambda ctx: "/prospects/new/"),
@@ -405,6 +409,16 @@ def insights_refresh(ctx: dict) -> int:
     return Team.objects.count()
 
 
+def persona_recount(ctx: dict) -> int:
+    """What a persona's page shows, counted by its task: members' entries, questions and
+    frustrations grouped by what they say."""
+    from empathy_maps import services
+    from empathy_maps.models import Persona
+
+    persona = Persona.objects.order_by("pk").first()
+    return services.persona_recount(persona)["members"] if persona else 0
+
+
 JOBS: list[Job] = [
     Job("floor: /healthz, 4 clients, 10 s (req)", floor_throughput),
     Job("inbound endpoint, 4 clients, 10 s (req)", inbound_throughput),
@@ -425,6 +439,7 @@ JOBS: list[Job] = [
         teardown=statement_run_teardown, target="< 5 s"),
     Job("what-if over 12 months for all reps of a plan", what_if_year, target="< 10 s"),
     Job("insights rollups, every team (teams)", insights_refresh, target="< 15 min (its beat)"),
+    Job("persona recount, 10k members (members)", persona_recount, target="< 60 s (a task)"),
 ]  # fmt: skip
 
 

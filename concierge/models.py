@@ -104,10 +104,14 @@ class FollowUpQuerySet(ScopedQuerySet):
     owner_field = "assignee"
 
     def open(self) -> FollowUpQuerySet:
-        return self.filter(status__in=OPEN_STATUSES)
+        """Still to do, for a person who is not deleted (one waiting out the undo window
+        leaves every queue, count and digest at once, and comes back with an undo)."""
+        return self.filter(status__in=OPEN_STATUSES, prospect__deleted_at__isnull=True)
 
     def due_by(self, moment) -> FollowUpQuerySet:
-        return self.filter(status__in=WAITING_STATUSES, due_at__lte=moment)
+        return self.filter(
+            status__in=WAITING_STATUSES, due_at__lte=moment, prospect__deleted_at__isnull=True
+        )
 
 
 class FollowUp(models.Model):

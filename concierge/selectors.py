@@ -111,6 +111,8 @@ class Week:
     done: int = 0
     done_on_time: int = 0  # completed no later than a day after they were due
     overdue: int = 0  # open and past due now
+    without_help: int = 0  # conversations with no help written down
+    maps_waiting: int = 0  # their empathy maps submitted and not reviewed yet (home only)
 
     @property
     def on_time_percent(self) -> int | None:
@@ -137,7 +139,11 @@ def weeks_for(people: list[User], *, days: int = DAYS) -> list[Week]:
         for row in Conversation.objects.filter(rep_id__in=ids, occurred_at__gte=since)
         .order_by()
         .values("rep_id")
-        .annotate(n=Count("pk"), shift=Avg(F("feeling_after") - F("feeling_before")))
+        .annotate(
+            n=Count("pk"),
+            shift=Avg(F("feeling_after") - F("feeling_before")),
+            without_help=Count("pk", filter=Q(help_given="")),
+        )
     }
     done = Q(status=FollowUpStatus.DONE, completed_at__gte=since)
     overdue = Q(status__in=OPEN_STATUSES, due_at__lt=now)
@@ -163,6 +169,7 @@ def weeks_for(people: list[User], *, days: int = DAYS) -> list[Week]:
                 done=followup.get("done", 0),
                 done_on_time=followup.get("on_time", 0),
                 overdue=followup.get("overdue", 0),
+                without_help=talk.get("without_help", 0),
             )
         )
     return weeks
@@ -179,4 +186,6 @@ def team_total(weeks: list[Week]) -> Week:
         done=sum(week.done for week in weeks),
         done_on_time=sum(week.done_on_time for week in weeks),
         overdue=sum(week.overdue for week in weeks),
+        without_help=sum(week.without_help for week in weeks),
+        maps_waiting=sum(week.maps_waiting for week in weeks),
     )

@@ -140,6 +140,7 @@ def due_followups_dispatch(*, now: datetime | None = None, batch: int = 2000) ->
             with transaction.atomic(durable=True):
                 rows = list(
                     FollowUp.objects.filter(status=status, due_at__lte=now)
+                    .filter(prospect__deleted_at__isnull=True)  # not while it can be undone
                     .select_for_update(skip_locked=True, of=("self",))
                     .order_by("due_at")
                     .values_list(

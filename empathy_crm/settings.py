@@ -353,6 +353,8 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 minutes: each rep gets the digest in the hour DIGEST_HOUR of their time zone.
     "daily-digests": {"task": "concierge.digests_send", "schedule": 60.0 * 15},
     "recount-personas": {"task": "empathy_maps.personas_recount", "schedule": 60.0 * 15},
+    # People deleted longer ago than their undo window are deleted for good.
+    "purge-deleted-prospects": {"task": "prospects.deleted_purge", "schedule": 60.0},
     # Draft commission statements of this period and the last, recomputed every night.
     "refresh-statements": {
         "task": "commissions.statements_refresh",

@@ -62,6 +62,14 @@ class Persona(models.Model):
 
 
 class EmpathyMapQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> EmpathyMapQuerySet:
+        """A map of a deleted person goes with them (a persona's map has no person)."""
+        return (
+            super()
+            .visible_to(user)
+            .filter(Q(prospect__isnull=True) | Q(prospect__deleted_at__isnull=True))
+        )
+
     def awaiting_review_by(self, user) -> EmpathyMapQuerySet:
         """Maps submitted by others in ``user``'s scope: what they may approve or return."""
         return self.visible_to(user).filter(status=MapStatus.SUBMITTED).exclude(owner=user)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from empathy_crm import text
 from empathy_crm.access import may_review
 from empathy_crm.models import Notification
 from empathy_crm.notifications import notify
@@ -352,7 +353,10 @@ def persona_recount_later(persona_id: int) -> None:
 
 
 def _counted(rows) -> list[dict]:
-    return [{"example": row["example"], "people": row["people"]} for row in rows]
+    return [
+        {"example": row["example"], "people": row["people"], "maps": row.get("maps", 0)}
+        for row in rows
+    ]
 
 
 def persona_recount(persona) -> dict:
@@ -368,35 +372,67 @@ def persona_recount(persona) -> dict:
     return insight
 
 
-def persona_entries(persona, *, per_quadrant: int = 8) -> dict[str, list[dict]]:
-    """Members' map entries grouped by quadrant and wording, with how many people say so."""
-    from django.db.models import Count
-    from django.db.models.functions import Lower
+def _share(rows, *, limit: int) -> list[dict]:
+    """Group (group, text, person, map) rows by what the text says (``empathy_crm.text``:
+    its stems without filler, near-duplicates together), counting the people (and maps)
+    behind each; the most common first, with its most frequent wording as the example."""
+    grouper = text.Grouper({})
+    found: dict[tuple, dict] = {}
+    for group, said, person, map_id in rows:
+        for phrase in text.phrases(said) or [said.strip()]:
+            if not phrase:
+                continue
+            sig = text.signature(phrase) or phrase.lower()
+            key = grouper.find((group,), sig)
+            if key is None:
+                key = ((group,), sig)
+                grouper.add(key[0], sig, len(found))
+                found[key] = {"group": group, "people": set(), "maps": set(), "wordings": {}}
+            topic = found[key]
+            topic["people"].add(person)
+            if map_id:
+                topic["maps"].add(map_id)
+            topic["wordings"][phrase] = topic["wordings"].get(phrase, 0) + 1
+    counted = [
+        {
+            "group": t["group"],
+            "people": len(t["people"]),
+            "maps": len(t["maps"]),
+            "example": max(t["wordings"].items(), key=lambda w: (w[1], -len(w[0]), w[0]))[0],
+        }
+        for t in found.values()
+    ]
+    counted.sort(key=lambda t: (-t["people"], -t["maps"], t["example"].lower()))
+    per_group: dict = {}
+    for row in counted:
+        per_group.setdefault(row["group"], [])
+        if len(per_group[row["group"]]) < limit:
+            per_group[row["group"]].append(row)
+    return per_group
 
+
+def persona_entries(persona, *, per_quadrant: int = 8) -> dict[str, list[dict]]:
+    """Members' map entries by quadrant, grouped by what they say (not their exact words),
+    with how many of the members (and of their maps) share each."""
     rows = (
         Entry.objects.filter(map__prospect__personas=persona)
-        .annotate(wording=Lower("text"))
-        .values("quadrant", "wording")
-        .annotate(people=Count("map__prospect", distinct=True), example=Max("text"))
-        .order_by("quadrant", "-people", "wording")
+        .values_list("quadrant", "text", "map__prospect_id", "map_id")
+        .order_by()
+        .iterator(chunk_size=5000)
     )
-    grouped: dict[str, list[dict]] = {q: [] for q in Quadrant.values}
-    for row in rows:
-        if len(grouped[row["quadrant"]]) < per_quadrant:
-            grouped[row["quadrant"]].append(row)
-    return grouped
+    shared = _share(rows, limit=per_quadrant)
+    return {q: shared.get(q, []) for q in Quadrant.values}
 
 
 def persona_common(persona, field: str, *, limit: int = 8) -> list[dict]:
-    """The members' most common questions (or frustrations), with how many people share each."""
-    from django.db.models import Count
-    from django.db.models.functions import Lower
-
-    return list(
+    """The members' most common questions (or frustrations), grouped by what they ask, with
+    how many people share each."""
+    said = (
         Conversation.objects.filter(prospect__personas=persona)
         .exclude(**{field: ""})
-        .annotate(wording=Lower(field))
-        .values("wording")
-        .annotate(people=Count("prospect", distinct=True), example=Max(field))
-        .order_by("-people", "wording")[:limit]
+        .values_list(field, "prospect_id")
+        .order_by()
+        .iterator(chunk_size=5000)
     )
+    rows = ((field, words, person, None) for words, person in said)
+    return _share(rows, limit=limit).get(field, [])

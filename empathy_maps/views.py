@@ -265,6 +265,9 @@ def submit(request, pk: int):
 def review_queue(request):
     """Submitted maps by others in the manager's scope, the longest waiting first."""
     maps = EmpathyMap.objects.awaiting_review_by(request.user).order_by("updated_at", "pk")
+    owner = request.GET.get("owner", "")
+    if owner.isdigit():  # one rep's (from the manager's "Your team" card)
+        maps = maps.filter(owner_id=int(owner))
     page = IdsFirstPaginator(maps, PAGE_SIZE, rows=maps_by_id).get_page(request.GET.get("page"))
     return render(request, "empathy_maps/review_queue.html", {"page": page})
 

@@ -10,6 +10,7 @@ from empathy_crm.access import Role
 from empathy_crm.models import WorkerHeartbeat
 from empathy_crm.paginator import in_order
 from empathy_maps.models import EmpathyMap
+from home import selectors
 from people.models import Team, User
 
 
@@ -28,8 +29,14 @@ def home(request):
         waiting = EmpathyMap.objects.awaiting_review_by(request.user).order_by("updated_at", "pk")
         ids = list(waiting.values_list("pk", flat=True)[:6])
         to_review = in_order(EmpathyMap.objects.with_subjects().filter(pk__in=ids), ids)
-        weeks = team_week(request.user)
-        context = {"to_review": to_review, "weeks": weeks, "total": team_total(weeks), "days": DAYS}
+        weeks = selectors.with_maps_waiting(request.user, team_week(request.user))
+        context = {
+            "to_review": to_review,
+            "weeks": weeks,
+            "total": team_total(weeks),
+            "days": DAYS,
+            "glance": selectors.team_glance(weeks),
+        }
         return render(request, "home/manager.html", context)
     if role is Role.REP:
         context = {

@@ -6,10 +6,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetView
 from django.db.models import Count, Prefetch
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from empathy_crm import throttle
+from empathy_crm import throttle, zones
 from empathy_crm.access import Role, role_required
 from people.models import Team, User
 
@@ -72,3 +73,20 @@ class ThrottledPasswordResetView(PasswordResetView):
 
 
 password_reset = ThrottledPasswordResetView.as_view()
+
+
+@login_required
+@require_POST
+def timezone_from_browser(request):
+    """The signed-in person's own zone, as their browser reports it, saved while theirs is
+    still the default (UTC): follow-ups and digests then keep their working hours. A zone
+    they chose is never overwritten. JSON: 200 saved or kept, 400 not a zone."""
+    zone = zones.canonical(request.POST.get("timezone", "")[:64])
+    if zone is None:
+        return JsonResponse({"error": "Not a time zone we know."}, status=400)
+    saved = False
+    if request.user.timezone in ("", "UTC") and zone != request.user.timezone:
+        saved = bool(
+            User.objects.filter(pk=request.user.pk, timezone__in=["", "UTC"]).update(timezone=zone)
+        )
+    return JsonResponse({"timezone": zone if saved else request.user.timezone, "saved": saved})

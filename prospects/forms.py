@@ -5,9 +5,12 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html
 
 from empathy_crm.access import default_owner_filter, sees_everyone
+from empathy_crm.zones import TimeZoneField
 from people.models import User
+from prospects import services
 from prospects.models import (
     Account,
     Channel,
@@ -169,6 +172,13 @@ class ProspectForm(forms.ModelForm):
         widget=forms.TextInput(attrs=COMPANY_SUGGESTIONS),
     )
 
+    timezone = TimeZoneField(
+        label="Time zone",
+        required=False,
+        help_text="Follow-ups land in their working hours. Leave it empty to use the zone of "
+        "their colleagues at the account, or of their email's country (.de, .fr, .co.uk…).",
+    )
+
     def __init__(self, *args, team_id: int | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.team_id = team_id
@@ -191,6 +201,21 @@ class ProspectQuickEditForm(forms.ModelForm):
             "open_question", "do_not_contact",
         ]  # fmt: skip
         widgets = {"open_question": forms.Textarea(attrs={"rows": 2})}
+
+    timezone = TimeZoneField(label="Time zone")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        prospect = self.instance
+        if prospect.pk and prospect.timezone in ("", "UTC"):
+            suggestion = services.timezone_suggested(
+                email=prospect.email, account_id=prospect.account_id, exclude_pk=prospect.pk
+            )
+            if suggestion:
+                self.suggested_timezone = suggestion[0]
+                self.fields["timezone"].help_text = format_html(
+                    "Suggested: <strong>{}</strong> ({}).", *suggestion
+                )
 
 
 class FeelingSelect(forms.RadioSelect):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from prospects.models import (
     BuyingRole,
     JourneyStage,
     Prospect,
+    ProspectAlias,
     ProspectEvent,
     ProspectImport,
     Willingness,
@@ -239,6 +240,21 @@ def _existing(emails: set[str], user: User) -> tuple[dict, set]:
                 "team_id", "email_lower"
             )
         )
+    # An address of someone merged into another record finds that record.
+    aliases = ProspectAlias.objects.annotate(email_lower=Lower("email")).filter(
+        prospect__in=Prospect.objects.all()
+    )
+    if not sees_everyone(user):
+        aliases = aliases.filter(team_id=user.scope_team_id)
+    editable_pks = Prospect.objects.editable_by(user).values("pk")
+    for start in range(0, len(email_list), 2000):
+        chunk = aliases.filter(email_lower__in=email_list[start : start + 2000])
+        for pk, email, team_id, mine in chunk.annotate(
+            mine=Exists(editable_pks.filter(pk=OuterRef("prospect_id")))
+        ).values_list("prospect_id", "email_lower", "team_id", "mine"):
+            existing.setdefault((team_id, email), pk)
+            if mine:
+                editable.add((team_id, email))
     return existing, editable
 
 

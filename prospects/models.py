@@ -186,6 +186,24 @@ class ProspectQuerySet(ScopedQuerySet):
     def with_list_columns(self) -> ProspectQuerySet:
         return self.select_related("account", "owner")
 
+    def alive(self) -> ProspectQuerySet:
+        """Not deleted (a deleted person waits out the undo window, then goes for good)."""
+        return self.filter(deleted_at__isnull=True)
+
+
+class ProspectManager(models.Manager.from_queryset(ProspectQuerySet)):
+    """``Prospect.objects``: the people who are not deleted, so a deleted person is hidden from
+    every list, search, selector and queue that starts here. ``Prospect.all_objects`` (undo,
+    the sweep, admin) sees them too; a row's own foreign keys (``followup.prospect``) still
+    reach a deleted person, as Django reads those through the plain base manager."""
+
+    def get_queryset(self) -> ProspectQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+#: How long a deleted person can be brought back before the sweep deletes them for good.
+UNDO_WINDOW = timedelta(minutes=10)
+
 
 class Prospect(models.Model):
     """A person we try to help."""
@@ -241,17 +259,37 @@ class Prospect(models.Model):
     feeling_trend = models.CharField(max_length=10, choices=FeelingTrend.choices, blank=True)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
+    #: Set by ``prospect_delete``: hidden everywhere, undone within ``UNDO_WINDOW``, then
+    #: deleted for good by the ``prospects.deleted_purge`` sweep.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
-    objects = ProspectQuerySet.as_manager()
+    objects = ProspectManager()
+    all_objects = ProspectQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
         # One record of a person per team (and one among records of no team), by email in
         # any case: another team's record of the same person is theirs, unseen and unsaid.
+        # A deleted record waiting out its undo window does not hold its email.
         constraints = [
-            models.UniqueConstraint(F("team"), Lower("email"), name="prospect_email_per_team"),
             models.UniqueConstraint(
-                Lower("email"), condition=Q(team__isnull=True), name="prospect_email_without_team"
+                F("team"),
+                Lower("email"),
+                condition=Q(deleted_at__isnull=True),
+                name="prospect_email_per_team",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(team__isnull=True, deleted_at__isnull=True),
+                name="prospect_email_without_team",
             ),
         ]
         indexes = [
@@ -262,6 +300,11 @@ class Prospect(models.Model):
             models.Index(fields=["account", "buying_role"]),
             models.Index(fields=["last_name", "first_name", "id"], name="prospect_name_order"),
             models.Index(Lower("email"), name="prospect_email_lower"),
+            models.Index(
+                fields=["deleted_at"],
+                condition=Q(deleted_at__isnull=False),
+                name="prospect_deleted",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -281,6 +324,66 @@ class Prospect(models.Model):
     @property
     def is_climbing(self) -> bool:
         return self.willingness in (Willingness.EAGER, Willingness.CURIOUS)
+
+
+class ProspectAlias(models.Model):
+    """Another address of a person, kept when their duplicate was merged into them: inbound
+    deliveries and CSV imports with that address find the person it was merged into."""
+
+    prospect = models.ForeignKey(Prospect, on_delete=models.CASCADE, related_name="aliases")
+    team = models.ForeignKey(
+        "people.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name_plural = "prospect aliases"
+        constraints = [
+            models.UniqueConstraint(F("team"), Lower("email"), name="prospect_alias_per_team"),
+            models.UniqueConstraint(
+                Lower("email"), condition=Q(team__isnull=True), name="prospect_alias_without_team"
+            ),
+        ]
+        indexes = [models.Index(Lower("email"), name="prospect_alias_email_lower")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ProspectHistory(models.Model):
+    """What happened to a person's record as a whole: merged, deleted, brought back, gone for
+    good. Kept (without the person) after the record itself is gone."""
+
+    class Action(models.TextChoices):
+        MERGED = "merged", "Merged"
+        DELETED = "deleted", "Deleted"
+        RESTORED = "restored", "Brought back"
+        PURGED = "purged", "Deleted for good"
+
+    prospect = models.ForeignKey(
+        Prospect, on_delete=models.SET_NULL, null=True, blank=True, related_name="history"
+    )
+    team = models.ForeignKey(
+        "people.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    #: Who the record was about, in words, so the line still reads once the record is gone.
+    subject = models.CharField(max_length=400)
+    note = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "prospect history"
+        indexes = [models.Index(fields=["prospect", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.subject}"
 
 
 class ContentAsset(models.Model):

@@ -44,6 +44,7 @@ def prospect_page(user, prospect: Prospect) -> dict:
             .order_by("buying_role", "last_name")[:30]
         )
     why = next((e for e in engagements if e.why), None)
+    history = list(prospect.history.select_related("actor")[:5])
     return {
         "prospect": prospect,
         "can_edit": may_edit(user, prospect.owner_id),
@@ -51,6 +52,7 @@ def prospect_page(user, prospect: Prospect) -> dict:
         "journey": charts.journey_chart(services.emotional_journey(prospect)),
         "buying_group": group,
         "why_engagement": why,
+        "history": history,
     }
 
 
@@ -75,3 +77,17 @@ def quick_find(user, text: str) -> dict:
         "accounts": sorted(accounts.order_by()[:4], key=lambda a: a.name.lower()),
         "text": text,
     }
+
+
+def merge_candidates(candidates, text: str, limit: int = 8) -> list[Prospect]:
+    """Who might be a duplicate: of ``candidates``, those whose name or email holds each word
+    of ``text`` (the person's own name by default), or shares their email's local part."""
+    found = candidates
+    for term in text.split()[:3]:
+        found = found.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+        )  # fmt: skip
+    return list(
+        found.select_related("account", "owner").order_by("last_name", "first_name")[:limit]
+    )

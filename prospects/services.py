@@ -6,12 +6,15 @@ import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, Q, UniqueConstraint, When
 from django.utils import timezone
 
+from empathy_crm import zones
 from empathy_crm.access import reps_of
 from people.models import Team, User
 from prospects import events
 from prospects.models import (
+    UNDO_WINDOW,
     Account,
     ContentAsset,
     Conversation,
@@ -22,7 +25,9 @@ from prospects.models import (
     InboundDelivery,
     Opportunity,
     Prospect,
+    ProspectAlias,
     ProspectEvent,
+    ProspectHistory,
 )
 
 log = logging.getLogger(__name__)
@@ -279,7 +284,14 @@ def _inbound_write(source: FormSource, data: dict, payload: dict) -> tuple[dict,
     source_name = data.get("source") or fit(Engagement, "source", source.name)
     # The source's team's record of the person: another team's is not this team's business.
     team_prospects = Prospect.objects.filter(team_id=source.team_id)
-    prospect = team_prospects.select_for_update().filter(email__lower=email).first()
+    # Their record, or the record an address of theirs was merged into (in the same query).
+    merged_into = ProspectAlias.objects.filter(team_id=source.team_id, email__lower=email)
+    prospect = (
+        team_prospects.select_for_update()
+        .filter(Q(email__lower=email) | Q(pk__in=merged_into.values("prospect_id")))
+        .order_by(Case(When(email__lower=email, then=0), default=1), "pk")
+        .first()
+    )
     created = prospect is None
     if created:
         owner = owner_next_for(source)
@@ -398,6 +410,258 @@ def prospect_add(*, prospect: Prospect, company: str = "") -> Prospect:
                 company=company, email=prospect.email, owner=prospect.owner,
                 team_id=prospect.team_id,
             )  # fmt: skip
+        if not prospect.timezone:
+            suggestion = timezone_suggested(email=prospect.email, account_id=prospect.account_id)
+            prospect.timezone = suggestion[0] if suggestion else "UTC"
         prospect.save()
         group_member_event_record(prospect)
     return prospect
+
+
+def timezone_suggested(
+    *, email: str, account_id: int | None, exclude_pk: int | None = None
+) -> tuple[str, str] | None:
+    """A time zone for a person, and why: the one most of their account's other people are
+    in (other than UTC, the unset default), else their email domain's country's."""
+    if account_id:
+        zone = (
+            Prospect.objects.filter(account_id=account_id)
+            .exclude(pk=exclude_pk)
+            .exclude(timezone__in=["", "UTC"])
+            .values("timezone")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "timezone")
+            .values_list("timezone", flat=True)
+            .first()
+        )
+        if zone:
+            return zone, "where their colleagues are"
+    zone = zones.zone_for_email(email)
+    if zone:
+        return zone, f"from their email's .{email.rsplit('.', 1)[-1].lower()}"
+    return None
+
+
+# --- Merge two records of one person; delete with an undo window ---------------------------
+
+
+class MergeRefused(Exception):
+    """Two records that cannot be merged, with the reason in words."""
+
+
+class RestoreRefused(Exception):
+    """A deleted record that cannot be brought back, with the reason in words."""
+
+
+#: Fields of the merged record that fill the kept one's blanks (never overwrite what it has).
+MERGE_FILLS = ("last_name", "phone", "title", "account", "source", "open_question")
+
+
+def _unique_sets(model, field_name: str) -> list[tuple[list[str], Q | None]]:
+    """The field sets (and their conditions) that must stay unique on ``model`` and include
+    ``field_name``: what moving a row to another person could collide with."""
+    sets: list[tuple[list[str], Q | None]] = []
+    for together in model._meta.unique_together:
+        if field_name in together:
+            sets.append((list(together), None))
+    for constraint in model._meta.constraints:
+        fields = getattr(constraint, "fields", ())
+        if isinstance(constraint, UniqueConstraint) and field_name in fields:
+            sets.append((list(fields), constraint.condition))
+    field = model._meta.get_field(field_name)
+    if field.unique:
+        sets.append(([field_name], None))
+    return sets
+
+
+def _pointers_at(instance) -> list[tuple[type, str, str]]:
+    """Every (model, field name, label) whose foreign key points at ``instance``'s model,
+    hidden ones (``related_name="+"``) and the link tables of many-to-many relations (a
+    persona's members) included."""
+    found = []
+    for rel in instance._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)):
+            continue
+        model = rel.related_model
+        label = model._meta.verbose_name_plural
+        if model._meta.auto_created:  # a many-to-many link table: name the other side
+            other = next(
+                f
+                for f in model._meta.fields
+                if f.is_relation and f is not rel.field and f.name != "id"
+            )
+            label = other.related_model._meta.verbose_name_plural
+        found.append((model, rel.field.name, str(label)))
+    return found
+
+
+def _repoint(old, new) -> dict[str, int]:
+    """Point every row that points at ``old`` at ``new``, for every model that has a foreign
+    key to theirs (whichever app it lives in: no import of the layers above). A row that
+    would collide with one of ``new``'s under a unique rule (both have a map by the same
+    author) is folded into its twin instead: its own rows move the same way, and it stays
+    behind to go with ``old``. Returns how many rows moved, by what they are."""
+    moved: dict[str, int] = {}
+    for model, field_name, label in _pointers_at(old):
+        rows = model._base_manager.filter(**{field_name: old})
+        twins: dict[int, int] = {}
+        for fields, condition in _unique_sets(model, field_name):
+            others = [f for f in fields if f != field_name]
+            scope = model._base_manager.filter(condition) if condition else model._base_manager
+            taken = {
+                tuple(values): pk
+                for pk, *values in scope.filter(**{field_name: new}).values_list("pk", *others)
+            }
+            for pk, *values in scope.filter(**{field_name: old}).values_list("pk", *others):
+                if None not in values and tuple(values) in taken:
+                    twins[pk] = taken[tuple(values)]
+        for pk, twin in twins.items():
+            _repoint(model._base_manager.get(pk=pk), model._base_manager.get(pk=twin))
+        count = rows.exclude(pk__in=twins).update(**{field_name: new})
+        if count:
+            moved[label] = moved.get(label, 0) + count
+    return moved
+
+
+#: Bookkeeping that moves with a merge but means nothing to the person reading the preview.
+NOT_PREVIEWED = frozenset({"prospecthistory", "prospectevent", "topicmention"})
+
+
+def merge_preview(*, kept: Prospect, other: Prospect) -> list[tuple[int, str]]:
+    """What merging ``other`` into ``kept`` moves: (how many, what), largest first. Reads
+    only; the merge moves exactly these (a twin folds into the kept person's own)."""
+    counts = []
+    for model, field_name, label in _pointers_at(other):
+        if model._meta.model_name in NOT_PREVIEWED:
+            continue
+        n = model._base_manager.filter(**{field_name: other}).count()
+        if n:
+            if n == 1 and not model._meta.auto_created:
+                label = str(model._meta.verbose_name)
+            counts.append((n, label.replace("follow up", "follow-up")))
+    return sorted(counts, key=lambda c: (-c[0], c[1]))
+
+
+def _describe(prospect: Prospect) -> str:
+    return f"{prospect.name} <{prospect.email}>"
+
+
+def prospect_merge(*, kept: Prospect, other: Prospect, by: User) -> Prospect:
+    """Merge ``other`` (a duplicate) into ``kept``, in one transaction: everything that
+    points at ``other`` (conversations, engagements, opportunities, follow-ups, empathy
+    maps, personas, notes of any app) moves to ``kept``; ``kept``'s blank details are
+    filled from ``other``; ``other``'s email becomes an alias of ``kept`` (inbound and the
+    CSV import still find them by it); ``other`` is deleted; ``kept``'s history says so."""
+    if kept.pk == other.pk:
+        raise MergeRefused("Pick another person: a record cannot be merged into itself.")
+    if kept.team_id != other.team_id:
+        raise MergeRefused("These are records of two teams: each team keeps its own.")
+    with transaction.atomic(durable=True):
+        locked = {
+            p.pk: p
+            for p in Prospect.objects.select_for_update()
+            .filter(pk__in=[kept.pk, other.pk])
+            .order_by("pk")
+        }
+        if len(locked) != 2:
+            raise MergeRefused("One of them was just deleted or merged by someone else.")
+        kept, other = locked[kept.pk], locked[other.pk]
+        moved = _repoint(other, kept)
+        changed = ["updated_at", "last_helpful_touch_at", "last_feeling", "feeling_trend"]
+        for name in MERGE_FILLS:
+            attname = Prospect._meta.get_field(name).attname
+            if not getattr(kept, attname) and getattr(other, attname):
+                setattr(kept, attname, getattr(other, attname))
+                changed.append(attname)
+        prospect_touch_refresh(kept)
+        kept.save(update_fields=changed)
+        aliases = ProspectAlias.objects.filter(team_id=kept.team_id)
+        emails = {other.email.lower()} - {kept.email.lower()}
+        for email in emails:
+            if not aliases.filter(email__lower=email).exists():
+                ProspectAlias.objects.create(prospect=kept, team_id=kept.team_id, email=email)
+        ProspectHistory.objects.create(
+            prospect=kept,
+            team_id=kept.team_id,
+            action=ProspectHistory.Action.MERGED,
+            actor=by,
+            subject=_describe(other),
+            note=f"{_describe(other)} was merged into {kept.name}.",
+            details={"moved": moved, "merged_id": other.pk},
+        )
+        Prospect.all_objects.filter(pk=other.pk).delete()
+    return kept
+
+
+def prospect_delete(*, prospect: Prospect, by: User) -> Prospect:
+    """Delete ``prospect`` with an undo window: hidden everywhere at once, brought back by
+    ``prospect_restore`` within ``UNDO_WINDOW``, deleted for good by the sweep after."""
+    with transaction.atomic(durable=True):
+        prospect = Prospect.objects.select_for_update().get(pk=prospect.pk)
+        prospect.deleted_at = timezone.now()
+        prospect.deleted_by = by
+        prospect.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+        ProspectHistory.objects.create(
+            prospect=prospect,
+            team_id=prospect.team_id,
+            action=ProspectHistory.Action.DELETED,
+            actor=by,
+            subject=_describe(prospect),
+            note=f"{prospect.name} was deleted; it can be undone until "
+            f"{timezone.localtime(prospect.deleted_at + UNDO_WINDOW):%H:%M}.",
+        )
+    return prospect
+
+
+def prospect_restore(*, prospect: Prospect, by: User) -> Prospect:
+    """Bring back a deleted person within the undo window."""
+    with transaction.atomic(durable=True):
+        prospect = Prospect.all_objects.select_for_update().get(pk=prospect.pk)
+        if prospect.deleted_at is None:
+            return prospect
+        if prospect.deleted_at < timezone.now() - UNDO_WINDOW:
+            raise RestoreRefused(f"{prospect.name} was deleted too long ago to undo.")
+        twin = Prospect.objects.of_team(prospect.team_id).filter(email__iexact=prospect.email)
+        if twin.exists():
+            raise RestoreRefused(
+                f"Someone with {prospect.email} has been added since: merge them instead."
+            )
+        prospect.deleted_at, prospect.deleted_by = None, None
+        prospect.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+        ProspectHistory.objects.create(
+            prospect=prospect,
+            team_id=prospect.team_id,
+            action=ProspectHistory.Action.RESTORED,
+            actor=by,
+            subject=_describe(prospect),
+            note=f"{prospect.name} was brought back.",
+        )
+    return prospect
+
+
+def deleted_purge(*, batch: int = 200) -> int:
+    """Delete for good the people deleted longer ago than the undo window (beat, every
+    minute), each with a line in the history that outlives them. Returns how many."""
+    cutoff = timezone.now() - UNDO_WINDOW
+    total = 0
+    while True:
+        with transaction.atomic(durable=True):
+            doomed = list(
+                Prospect.all_objects.filter(deleted_at__lt=cutoff)
+                .select_for_update(skip_locked=True)
+                .order_by("deleted_at")[:batch]
+            )
+            if not doomed:
+                return total
+            ProspectHistory.objects.bulk_create(
+                ProspectHistory(
+                    team_id=p.team_id,
+                    action=ProspectHistory.Action.PURGED,
+                    actor=p.deleted_by,
+                    subject=_describe(p),
+                    note=f"{p.name} was deleted for good, with their conversations and follow-ups.",
+                )
+                for p in doomed
+            )
+            Prospect.all_objects.filter(pk__in=[p.pk for p in doomed]).delete()
+        total += len(doomed)

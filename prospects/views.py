@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,7 @@ from prospects.forms import (
     ProspectQuickEditForm,
 )
 from prospects.models import (
+    UNDO_WINDOW,
     Account,
     Conversation,
     FormSource,
@@ -63,6 +65,8 @@ def prospect_list(request):
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     context = {"form": form, "page": page, "query": query.urlencode()}
+    if not request.htmx:
+        context["deleted"] = recently_deleted(request)
     return render(request, template, context)
 
 
@@ -392,3 +396,105 @@ def import_confirm(request, pk: int):
         job.refresh_from_db()
         messages.error(request, job.message)
     return redirect("prospects:import_detail", pk=job.pk)
+
+
+# --- Merge two records of one person; delete with an undo -------------------------------
+
+UNDO_SESSION_KEY = "prospects_undo"
+
+
+@login_required
+def prospect_merge(request, pk: int):
+    """Merge a duplicate into this person: find the duplicate, see what moves, confirm."""
+    kept = get_for(
+        request.user, Prospect.objects.select_related("account", "owner"), edit=True, pk=pk
+    )
+    candidates = (
+        Prospect.objects.editable_by(request.user).of_team(kept.team_id).exclude(pk=kept.pk)
+    )
+    other_id = request.POST.get("other") or request.GET.get("other")
+    other = None
+    if other_id:
+        if not str(other_id).isdigit():
+            raise Http404
+        other = get_object_or_404(candidates.select_related("account", "owner"), pk=other_id)
+    if request.method == "POST":
+        if other is None:
+            raise Http404
+        try:
+            services.prospect_merge(kept=kept, other=other, by=request.user)
+        except services.MergeRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(
+                f"{reverse('prospects:prospect_merge', args=[kept.pk])}?other={other.pk}"
+            )
+        messages.success(
+            request,
+            f"{other.name} is merged into {kept.name}; {other.email} still finds {kept.name}.",
+        )
+        return redirect(kept)
+    found = []
+    text = request.GET.get("q", "").strip()[:100]
+    if other is None:
+        found = selectors.merge_candidates(candidates, text or kept.name)
+    context = {
+        "kept": kept,
+        "other": other,
+        "q": text,
+        "found": found,
+        "moves": services.merge_preview(kept=kept, other=other) if other else [],
+    }
+    return render(request, "prospects/prospect_merge.html", context)
+
+
+@login_required
+def prospect_delete(request, pk: int):
+    """Ask, then delete: the person is hidden at once and can be brought back for a while."""
+    prospect = get_for(request.user, Prospect.objects.select_related("account"), edit=True, pk=pk)
+    if request.method == "POST":
+        services.prospect_delete(prospect=prospect, by=request.user)
+        undo = [i for i in request.session.get(UNDO_SESSION_KEY, []) if i != prospect.pk]
+        request.session[UNDO_SESSION_KEY] = [prospect.pk, *undo][:5]
+        return redirect("prospects:prospect_list")
+    return render(
+        request,
+        "prospects/prospect_delete.html",
+        {"prospect": prospect, "minutes": int(UNDO_WINDOW.total_seconds() // 60)},
+    )
+
+
+@login_required
+@require_POST
+def prospect_restore(request, pk: int):
+    """Undo a delete, within the window."""
+    deleted = Prospect.all_objects.editable_by(request.user).filter(deleted_at__isnull=False)
+    prospect = get_object_or_404(deleted, pk=pk)
+    try:
+        services.prospect_restore(prospect=prospect, by=request.user)
+    except services.RestoreRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("prospects:prospect_list")
+    request.session[UNDO_SESSION_KEY] = [
+        i for i in request.session.get(UNDO_SESSION_KEY, []) if i != prospect.pk
+    ]
+    messages.success(request, f"{prospect.name} is back.")
+    return redirect(prospect)
+
+
+def recently_deleted(request) -> list[Prospect]:
+    """The people this user deleted whose undo window is still open (the list's banner).
+    Read only when the session says there are some, so an ordinary list costs nothing."""
+    ids = request.session.get(UNDO_SESSION_KEY)
+    if not ids:
+        return []
+    since = timezone.now() - UNDO_WINDOW
+    found = list(
+        Prospect.all_objects.editable_by(request.user)
+        .filter(pk__in=ids, deleted_at__gte=since)
+        .order_by("-deleted_at")
+    )
+    for prospect in found:
+        prospect.undo_until = prospect.deleted_at + UNDO_WINDOW
+    if len(found) != len(ids):
+        request.session[UNDO_SESSION_KEY] = [p.pk for p in found]
+    return found

@@ -84,16 +84,49 @@ def test_the_week_costs_the_same_queries_for_a_bigger_team(
     client.force_login(manager)
     # session (unless cached), user with role, team member ids, ids of the maps waiting
     # longest, those maps with their subjects, the team's people, their conversations,
-    # their follow-ups, follow-ups due (navigation badge), unread notices (the bell)
-    with django_assert_num_queries(9 + session_queries):
+    # their follow-ups, maps waiting per rep ("Your team"), follow-ups due (navigation
+    # badge), unread notices (the bell)
+    with django_assert_num_queries(10 + session_queries):
         client.get(HOME)
     extras = [make_rep(team) for _ in range(5)]
     for extra in extras:
         ConversationFactory(prospect=ProspectFactory(owner=extra), occurred_at=days_ago(1))
         done(extra, due_days_ago=1, late_days=0)
-    with django_assert_num_queries(9 + session_queries):
+        EmpathyMap.objects.create(prospect=ProspectFactory(owner=extra), owner=extra,
+                                  status=MapStatus.SUBMITTED, version=1)  # fmt: skip
+        FollowUpFactory(prospect=ProspectFactory(owner=extra), due_at=days_ago(1))
+    with django_assert_num_queries(10 + session_queries):
         response = client.get(HOME)
     assert str(extras[-1]) in response.text
+
+
+def test_your_team_shows_who_needs_coaching_and_what_waits(client, week, rep, teammate, manager):
+    EmpathyMap.objects.create(prospect=ProspectFactory(owner=rep), owner=rep,
+                              status=MapStatus.SUBMITTED, version=1)  # fmt: skip
+    EmpathyMap.objects.create(prospect=ProspectFactory(owner=rep), owner=rep,
+                              status=MapStatus.SUBMITTED, version=1)  # fmt: skip
+    ConversationFactory(prospect=ProspectFactory(owner=rep), occurred_at=days_ago(1),
+                        help_given="")  # fmt: skip
+    quiet = make_rep(teammate.team, first_name="Quinn", last_name="Quiet")
+    client.force_login(manager)
+    page = client.get(HOME).text
+    card = page.split('id="team-heading"')[1]
+    queue = reverse("empathy_maps:review_queue")
+    assert f'<a href="{queue}?owner={rep.pk}">2 empathy maps waiting for your review</a>' in card
+    assert "1 conversation this week without the help given written down" in card
+    assert f'?owner={rep.pk}">1 follow-up overdue</a>' in card
+    assert "People felt worse after their conversations this week" in card, "the teammate"
+    assert card.index(str(rep)) < card.index(str(teammate)) < card.index(str(quiet)), (
+        "who needs the most first; the all clear last"
+    )
+    assert card.count("Needs coaching") == 2 and card.count("All clear") == 1
+    links = [
+        reverse("empathy_maps:review", args=[m.pk]) for m in EmpathyMap.objects.filter(owner=rep)
+    ]
+    only_reps = client.get(queue, {"owner": rep.pk}).text
+    assert all(f'href="{link}"' in only_reps for link in links)
+    only_teammates = client.get(queue, {"owner": teammate.pk}).text
+    assert not any(f'href="{link}"' in only_teammates for link in links)
 
 
 def test_a_rep_sees_their_own_week_on_their_home_page(client, week, rep):

@@ -33,6 +33,7 @@ from empathy_maps import services as maps
 from empathy_maps.models import EmpathyMap, Entry, Persona
 from insights import services as insights_services
 from insights.models import CoachingComment, TeamInsights, Topic
+from prospects import services as prospect_services
 from prospects.models import (
     Account,
     Conversation,
@@ -114,6 +115,9 @@ ACCESS: dict[str, Access] = {
     "people:team_list": Access("admin"),
     "people:my_team": Access("list"),
     "people:team_detail": record(lambda w: [w["team"].pk]),
+    "people:timezone_from_browser": Access(
+        "list", "POST", data=lambda w, u: {"timezone": "Europe/Berlin"}
+    ),
     "prospects:prospect_list": Access("list", query={"q": SEARCH, "owner": "all"}),
     "prospects:quick_find": Access("list", query={"q": SEARCH}),
     "prospects:prospect_create": Access("list", data=prospect_form),
@@ -129,6 +133,11 @@ ACCESS: dict[str, Access] = {
             "timezone": "UTC",
         },
     ),
+    "prospects:prospect_merge": record(
+        lambda w: [w["prospect"].pk], data=lambda w, u: {"other": w["submitted_map"].prospect_id}
+    ),
+    "prospects:prospect_delete": record(lambda w: [w["prospect"].pk], data=lambda w, u: {}),
+    "prospects:prospect_restore": record(lambda w: [w["deleted"].pk], "POST"),
     "concierge:conversation_create": record(lambda w: [w["prospect"].pk], "POST", conversation),
     "prospects:engagement_create": record(
         lambda w: [w["prospect"].pk],
@@ -435,6 +444,9 @@ def world(team, rep, manager, admin_user):
         "entry": Entry.objects.create(map=emap, quadrant="says", text=f"{MARK} said this"),
         "persona": persona,
         "followup": FollowUpFactory(prospect=prospect, status="due"),
+        "deleted": prospect_services.prospect_delete(
+            prospect=ProspectFactory(owner=rep, account=account), by=rep
+        ),
         "import": ProspectImport.objects.create(
             uploaded_by=rep, filename="people.csv", content="email\n"
         ),
@@ -562,7 +574,8 @@ def team_state(w: dict) -> dict:
                      prospect.account_id, prospect.owner_id, prospect.team_id),
         "account": (account.name, account.climb_goal, account.team_id, account.owner_id),
         "records": (Prospect.objects.filter(team=team).count(),
-                    Account.objects.filter(team=team).count()),
+                    Account.objects.filter(team=team).count(),
+                    Prospect.all_objects.get(pk=w["deleted"].pk).deleted_at),
         "history": (prospect.conversations.count(), prospect.engagements.count(),
                     list(Opportunity.objects.filter(account=account)
                          .values_list("name", "status", "amount"))),

@@ -117,3 +117,35 @@ def test_counts_are_refreshed_in_the_background(client, rep, django_capture_on_c
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(url, follow=True)
     assert "Recounting in the background" in response.text and len(callbacks) == 1
+
+
+def test_persona_counts_group_wordings_that_say_the_same_and_read_in_plain_english(client, rep):
+    members = [ProspectFactory(owner=rep) for _ in range(3)]
+    wordings = [
+        "Worried the rollout will fail",
+        "worried that the rollout could FAIL!",
+        "Worried the rollout fails",
+    ]
+    for prospect, said in zip(members, wordings, strict=True):
+        empathy_map = services.map_for_prospect(prospect=prospect, author=rep)
+        services.entry_add(empathy_map=empathy_map, quadrant="feels", text=said, by=rep)
+    services.entry_add(
+        empathy_map=EmpathyMap.objects.get(prospect=members[0]), quadrant="gains",
+        text="A calmer Monday", by=rep,
+    )  # fmt: skip
+    ConversationFactory(prospect=members[0], questions="How long does onboarding take?")
+    ConversationFactory(prospect=members[1], questions="how long will the onboarding take")
+    ConversationFactory(prospect=members[2], questions="What does it cost?")
+    persona = make_persona(client, rep)
+    persona.members.add(*members)
+    page = client.get(reverse("empathy_maps:persona_detail", args=[persona.pk])).text
+    assert ">3 of 3 people</span>" in page, "three wordings of one worry"
+    assert ">1 of 3 people</span>" in page
+    assert 'How long does onboarding take? <span class="muted small">(2 people)</span>' in page
+    assert 'What does it cost? <span class="muted small">(1 person)</span>' in page
+    assert "(1 people)" not in page
+
+    alone = make_persona(client, rep, name="Just one")
+    alone.members.add(members[2])
+    page = client.get(reverse("empathy_maps:persona_detail", args=[alone.pk])).text
+    assert ">1 of 1 person</span>" in page and "1 member ·" in page
