@@ -91,6 +91,14 @@ class ProspectFilterForm(forms.Form):
         return default_owner_filter(self.user)
 
     @property
+    def searched(self) -> bool:
+        return bool(((self.cleaned_data if self.is_valid() else {}).get("q") or "").strip())
+
+    @property
+    def sorts_by_name(self) -> bool:
+        return ((self.cleaned_data if self.is_valid() else {}).get("sort") or "name") == "name"
+
+    @property
     def active_filters(self) -> int:
         """How many filters beside the search narrow the list (the owner when not the default)."""
         data = self.cleaned_data if self.is_valid() else {}

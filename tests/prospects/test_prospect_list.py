@@ -180,3 +180,29 @@ def test_the_owner_box_shows_the_owner_the_list_is_filtered_by(client, request, 
     for params in ({}, {"stage": "exploring"}):  # first visit, and a filter that left owner out
         page = client.get(LIST, params).text
         assert f'<option value="{shown}" selected>' in page, params
+
+
+def test_a_broad_search_counts_up_to_a_limit_and_shows_the_newest_first(client, rep, monkeypatch):
+    from prospects import views
+
+    monkeypatch.setattr(views, "COUNT_UP_TO", 5)
+    for n in range(8):
+        ProspectFactory(
+            owner=rep, first_name="Ana", last_name=f"Zed{n}", email=f"ana{n}@ex.example"
+        )
+    ProspectFactory(owner=rep, first_name="Bea", last_name="Able")
+    client.force_login(rep)
+    broad = client.get(LIST, {"q": "ana"})
+    # Counted up to 5 and no further: the list says "more than", the newest come first
+    # (sorting every match by name would read them all), and the pages stop at 5 rows.
+    assert "More than 5 prospects, newest first" in broad.text
+    assert names(broad)[:3] == ["Ana Zed7", "Ana Zed6", "Ana Zed5"]
+    assert len(names(broad)) == 5
+    # A search within the limit is counted exactly and sorted by name, as before.
+    narrow = client.get(LIST, {"q": "zed1"})
+    assert names(narrow) == ["Ana Zed1"]
+    assert "1 prospect ·" in " ".join(narrow.text.split())
+    # The plain list (no search) keeps its name order past the limit.
+    plain = client.get(LIST)
+    assert "More than 5 prospects" in plain.text and "newest first" not in plain.text
+    assert names(plain)[0] == "Bea Able"
