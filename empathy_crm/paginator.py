@@ -72,14 +72,18 @@ class IdsFirstPaginator(CountUpToPaginator):
         *,
         rows: Callable[[list], QuerySet],
         count_up_to: int | None = None,
+        ids: Callable[[int, int], list] | None = None,
     ):
         super().__init__(object_list, per_page, count_up_to=count_up_to)
         self.rows = rows
+        self.ids = ids or (
+            lambda bottom, top: list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        )
 
     def page(self, number):
         number = self.validate_number(number)
         bottom, top = self._bounds(number)
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        ids = self.ids(bottom, top)
         # The page's order is the ids' order; the rows need no ORDER BY of their own.
         return self._get_page(in_order(self.rows(ids).order_by(), ids), number, self)
 

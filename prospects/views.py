@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models.functions import Upper
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,6 +50,22 @@ def filtered_prospects(request):
     return form, queryset
 
 
+def merged_by_name(queryset, owners: list[int], bottom: int, top: int) -> list[int]:
+    """The ids from ``bottom`` to ``top`` of a team's list by name, merged from each
+    owner's first ``top`` (one index walk per owner, stopping there): sorting the whole
+    team's entries grew with the team, this grows with the page number only."""
+    name = (Upper("last_name"), Upper("first_name"), "pk")
+    parts = [
+        queryset.filter(owner_id=owner)
+        .annotate(sort_last=name[0], sort_first=name[1])
+        .order_by(*name)
+        .values_list("pk", "sort_last", "sort_first")[:top]
+        for owner in owners
+    ]
+    merged = parts[0].union(*parts[1:], all=True).order_by("sort_last", "sort_first", "pk")
+    return [pk for pk, _, _ in merged[bottom:top]]
+
+
 @login_required
 def prospect_list(request):
     form, queryset = filtered_prospects(request)
@@ -58,6 +75,9 @@ def prospect_list(request):
         rows=lambda ids: Prospect.objects.with_list_columns().filter(pk__in=ids),
         count_up_to=COUNT_UP_TO,
     )
+    members = form.team_by_name()
+    if members and paginator.more:
+        paginator.ids = lambda bottom, top: merged_by_name(queryset, members, bottom, top)
     newest_first = paginator.more and form.searched and form.sorts_by_name
     if newest_first:
         # A broad search (past COUNT_UP_TO matches) is shown newest first: walking the
