@@ -100,9 +100,11 @@ class Notification(models.Model):
     #: Kinds that are emailed, a person's waiting ones together in one mail.
     EMAILED_KINDS = (Kind.FOLLOWUP_DUE,)
 
+    # notification_inbox (user, created_at) serves what the foreign key's own index would.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        db_index=False,
+    )  # fmt: skip
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
     message = models.CharField(max_length=300)
     url = models.CharField("link", max_length=300, blank=True, help_text="A path in the app.")

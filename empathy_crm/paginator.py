@@ -11,7 +11,50 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
-class IdsFirstPaginator(Paginator):
+class CountUpToPaginator(Paginator):
+    """With ``count_up_to``, matches are counted up to there and no further (a broad search
+    of a million people reads what it shows, not every match): ``more`` then says there are
+    more, and the pages stop at that many rows. Without it, a plain Paginator."""
+
+    def __init__(self, object_list, per_page: int, *, count_up_to: int | None = None):
+        super().__init__(object_list, per_page)
+        self.count_up_to = count_up_to
+
+    @cached_property
+    def count(self) -> int:
+        if self.count_up_to is None:
+            return super().count
+        return self.object_list.order_by().values("pk")[: self.count_up_to + 1].count()
+
+    @property
+    def more(self) -> bool:
+        return self.count_up_to is not None and self.count > self.count_up_to
+
+    @property
+    def shown_count(self) -> int:
+        """How many rows the pages reach: every match, or ``count_up_to`` of them."""
+        return self.count_up_to if self.more else self.count
+
+    @cached_property
+    def num_pages(self) -> int:
+        if not self.more:
+            return super().num_pages
+        return -(-self.count_up_to // self.per_page)
+
+    def _bounds(self, number: int) -> tuple[int, int]:
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.shown_count:
+            top = self.shown_count
+        return bottom, top
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom, top = self._bounds(number)
+        return self._get_page(self.object_list[bottom:top], number, self)
+
+
+class IdsFirstPaginator(CountUpToPaginator):
     """Choose the page's ids first, then load just those rows with ``rows(ids)``.
 
     Sorting a team's few thousand prospects by name then needs only the narrow columns
@@ -22,17 +65,25 @@ class IdsFirstPaginator(Paginator):
     may skip the scope (the ids already passed it) but should add the joins the page shows.
     """
 
-    def __init__(self, object_list: QuerySet, per_page: int, *, rows: Callable[[list], QuerySet]):
-        super().__init__(object_list, per_page)
+    def __init__(
+        self,
+        object_list: QuerySet,
+        per_page: int,
+        *,
+        rows: Callable[[list], QuerySet],
+        count_up_to: int | None = None,
+        ids: Callable[[int, int], list] | None = None,
+    ):
+        super().__init__(object_list, per_page, count_up_to=count_up_to)
         self.rows = rows
+        self.ids = ids or (
+            lambda bottom, top: list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        )
 
     def page(self, number):
         number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        bottom, top = self._bounds(number)
+        ids = self.ids(bottom, top)
         # The page's order is the ids' order; the rows need no ORDER BY of their own.
         return self._get_page(in_order(self.rows(ids).order_by(), ids), number, self)
 

@@ -93,6 +93,25 @@ class ProspectFilterForm(forms.Form):
     def default_owner(self) -> str:
         return default_owner_filter(self.user)
 
+    def team_by_name(self) -> list[int]:
+        """The owners whose lists merge into this one, when it is a team's whole list by
+        name (no search): then each owner's index gives their first names in order."""
+        data = self.cleaned_data if self.is_valid() else {}
+        owner = data.get("owner") or self.default_owner
+        if sees_everyone(self.user) or owner != "all" or data.get("q"):
+            return []
+        if (data.get("sort") or "name") != "name":
+            return []
+        return list(self.user.scope_member_ids)
+
+    @property
+    def searched(self) -> bool:
+        return bool(((self.cleaned_data if self.is_valid() else {}).get("q") or "").strip())
+
+    @property
+    def sorts_by_name(self) -> bool:
+        return ((self.cleaned_data if self.is_valid() else {}).get("sort") or "name") == "name"
+
     @property
     def active_filters(self) -> int:
         """How many filters beside the search narrow the list (the owner when not the default)."""

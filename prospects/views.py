@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.db.models.functions import Upper
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from empathy_crm import crypto
 from empathy_crm.access import Role, get_for, owners_to_filter_by, role_required
-from empathy_crm.paginator import IdsFirstPaginator
+from empathy_crm.paginator import CountUpToPaginator, IdsFirstPaginator
 from prospects import charts, imports, selectors, services
 from prospects.forms import (
     AccountClimbForm,
@@ -40,6 +40,8 @@ from prospects.models import (
 )
 
 PAGE_SIZE = 25
+#: A list counts its matches up to here and says "more than" past it (40 pages of 25).
+COUNT_UP_TO = 1000
 
 
 def filtered_prospects(request):
@@ -50,6 +52,22 @@ def filtered_prospects(request):
     return form, queryset
 
 
+def merged_by_name(queryset, owners: list[int], bottom: int, top: int) -> list[int]:
+    """The ids from ``bottom`` to ``top`` of a team's list by name, merged from each
+    owner's first ``top`` (one index walk per owner, stopping there): sorting the whole
+    team's entries grew with the team, this grows with the page number only."""
+    name = (Upper("last_name"), Upper("first_name"), "pk")
+    parts = [
+        queryset.filter(owner_id=owner)
+        .annotate(sort_last=name[0], sort_first=name[1])
+        .order_by(*name)
+        .values_list("pk", "sort_last", "sort_first")[:top]
+        for owner in owners
+    ]
+    merged = parts[0].union(*parts[1:], all=True).order_by("sort_last", "sort_first", "pk")
+    return [pk for pk, _, _ in merged[bottom:top]]
+
+
 @login_required
 def prospect_list(request):
     form, queryset = filtered_prospects(request)
@@ -57,14 +75,24 @@ def prospect_list(request):
         queryset,
         PAGE_SIZE,
         rows=lambda ids: Prospect.objects.with_list_columns().filter(pk__in=ids),
+        count_up_to=COUNT_UP_TO,
     )
+    members = form.team_by_name()
+    if members and paginator.more:
+        paginator.ids = lambda bottom, top: merged_by_name(queryset, members, bottom, top)
+    newest_first = paginator.more and form.searched and form.sorts_by_name
+    if newest_first:
+        # A broad search (past COUNT_UP_TO matches) is shown newest first: walking the
+        # primary key stops at the page, where sorting by name read every match (names
+        # cluster, so walking the name index could read most of the table).
+        paginator.object_list = queryset.order_by("-pk")
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     template = "prospects/prospect_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "page": page, "query": query.urlencode(), "newest_first": newest_first}
     if not request.htmx:
         context["deleted"] = recently_deleted(request)
     return render(request, template, context)
@@ -244,7 +272,10 @@ def account_list(request):
     q = request.GET.get("q", "").strip()[:100]
     if q:
         accounts = accounts.filter(name__icontains=q)
-    page = Paginator(accounts.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CountUpToPaginator(
+        accounts.order_by("name", "pk"), PAGE_SIZE, count_up_to=COUNT_UP_TO
+    )
+    page = paginator.get_page(request.GET.get("page"))
     context = {"page": page, "q": q, "query": urlencode({"q": q}) if q else ""}
     return render(request, "prospects/account_list.html", context)
 

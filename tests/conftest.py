@@ -16,6 +16,7 @@ import time_machine
 from django.core.cache import cache
 from django.db import connection
 
+from concierge import events as concierge_events
 from empathy_crm.access import Role
 from tests.factories import ProspectFactory, TeamFactory, make_admin, make_manager, make_rep
 
@@ -84,8 +85,10 @@ def _settings_the_tests_assume(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache, as its database starts empty (sessions are
-    cached; with CACHE_URL set the cache is a real Redis shared across tests)."""
+    cached; with CACHE_URL set the cache is a real Redis shared across tests), and the
+    process forgets which events it expanded (ids come back when a test's rows roll back)."""
     cache.clear()
+    concierge_events.forget_expanded()
 
 
 @pytest.fixture

@@ -180,3 +180,51 @@ def test_the_owner_box_shows_the_owner_the_list_is_filtered_by(client, request, 
     for params in ({}, {"stage": "exploring"}):  # first visit, and a filter that left owner out
         page = client.get(LIST, params).text
         assert f'<option value="{shown}" selected>' in page, params
+
+
+def test_a_broad_search_counts_up_to_a_limit_and_shows_the_newest_first(client, rep, monkeypatch):
+    from prospects import views
+
+    monkeypatch.setattr(views, "COUNT_UP_TO", 5)
+    for n in range(8):
+        ProspectFactory(
+            owner=rep, first_name="Ana", last_name=f"Zed{n}", email=f"ana{n}@ex.example"
+        )
+    ProspectFactory(owner=rep, first_name="Bea", last_name="Able")
+    client.force_login(rep)
+    broad = client.get(LIST, {"q": "ana"})
+    # Counted up to 5 and no further: the list says "more than", the newest come first
+    # (sorting every match by name would read them all), and the pages stop at 5 rows.
+    assert "More than 5 prospects, newest first" in broad.text
+    assert names(broad)[:3] == ["Ana Zed7", "Ana Zed6", "Ana Zed5"]
+    assert len(names(broad)) == 5
+    # A search within the limit is counted exactly and sorted by name, as before.
+    narrow = client.get(LIST, {"q": "zed1"})
+    assert names(narrow) == ["Ana Zed1"]
+    assert "1 prospect ·" in " ".join(narrow.text.split())
+    # The plain list (no search) keeps its name order past the limit.
+    plain = client.get(LIST)
+    assert "More than 5 prospects" in plain.text and "newest first" not in plain.text
+    assert names(plain)[0] == "Bea Able"
+
+
+def test_a_big_teams_list_by_name_is_merged_from_each_owner_in_the_same_order(
+    client, manager, rep, teammate, outside_prospect, monkeypatch, django_assert_max_num_queries
+):
+    from prospects import views
+
+    monkeypatch.setattr(views, "COUNT_UP_TO", 4)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    people = [("ana", "Zed", rep), ("Bea", "able", teammate), ("Cy", "Able", rep),
+              ("Dee", "Moss", teammate), ("Eve", "moss", rep), ("Flo", "Kent", teammate)]  # fmt: skip
+    for first, last, owner in people:
+        ProspectFactory(owner=owner, first_name=first, last_name=last)
+    client.force_login(manager)
+    # Past the count limit each owner's first names come from their own index and merge:
+    # the order is the list's usual one (case-insensitive by last, then first name), the
+    # other team's person is not in it, and the query count stays the list's.
+    with django_assert_max_num_queries(10):
+        first_page = client.get(LIST)
+    second_page = client.get(LIST, {"page": 2})
+    assert "More than 4 prospects" in first_page.text
+    assert names(first_page) + names(second_page) == ["Bea able", "Cy Able", "Flo Kent", "Dee Moss"]
