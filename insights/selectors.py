@@ -72,6 +72,13 @@ class Scope:
         params.update({k: v for k, v in extra.items() if v not in (None, "")})
         return urlencode(params)
 
+    def settings_of(self, team: Team):
+        """The team's insights settings, read once per request."""
+        cache = self.__dict__.setdefault("_settings", {})
+        if team.pk not in cache:
+            cache[team.pk] = services.settings_of(team)
+        return cache[team.pk]
+
     def owner_ids(self, team: Team) -> list[int]:
         if self.rep is not None:
             return [self.rep.pk]
@@ -154,12 +161,12 @@ def comparisons(scope: Scope) -> list[Comparison]:
         have = {c.team_id for c in found}
         for team in scope.teams:
             if team.pk not in have:
-                first, last = services.default_range(services.settings_of(team))
-                found.append(_live(team, first, last, services.settings_of(team).timezone))
+                first, last = services.default_range(scope.settings_of(team))
+                found.append(_live(team, first, last, scope.settings_of(team).timezone))
         return found
     found = []
     for team in scope.teams:
-        team_settings = services.settings_of(team)
+        team_settings = scope.settings_of(team)
         if scope.first and scope.last:
             first, last = scope.first, scope.last
             comparison = Comparison.objects.filter(
@@ -700,7 +707,7 @@ def period_of(scope: Scope) -> tuple[date, date, ZoneInfo]:
     zone), without working out any figure."""
     ranges = []
     for team in scope.teams:
-        team_settings = services.settings_of(team)
+        team_settings = scope.settings_of(team)
         tz = ZoneInfo(team_settings.timezone)
         ranges.append(
             (scope.first, scope.last)
@@ -835,7 +842,7 @@ def insights_page(scope: Scope) -> dict:
     first = min((c.after_from for c in found), default=None)
     last = max((c.after_to for c in found), default=None)
     length = (last - first).days + 1 if first and last else 0
-    team_settings = services.settings_of(scope.teams[0]) if len(scope.teams) == 1 else None
+    team_settings = scope.settings_of(scope.teams[0]) if len(scope.teams) == 1 else None
     since = min((c.records_since for c in found if c.records_since), default=None)
     before_first = first - timedelta(days=length) if first else None
     topics = topics_with_labels(topic_counts(scope, found, limit=10))

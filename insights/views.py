@@ -37,7 +37,7 @@ def scope_from(request) -> tuple[selectors.Scope, RangeForm]:
     )
     if first and scope.teams:
         try:
-            services.check_range(first, last, services.settings_of(scope.teams[0]).timezone)
+            services.check_range(first, last, scope.settings_of(scope.teams[0]).timezone)
         except ValidationError as error:
             form.add_error(None, error)
             scope.first = scope.last = None
@@ -55,7 +55,9 @@ def page(request):
         switch_form = SwitchForm(
             initial={"switched_on": team_settings.switched_on, "timezone": team_settings.timezone}
         )
-    teams = list(selectors.Team.objects.order_by("name")) if request.user.role is Role.ADMIN else []
+    teams = []
+    if request.user.role is Role.ADMIN:  # the team picker (all teams: those in scope already)
+        teams = scope.teams if scope.all_teams else list(selectors.Team.objects.order_by("name"))
     context.update(form=form, switch_form=switch_form, teams=teams)
     template = "insights/page.html"
     if request.htmx and request.htmx.target == "insights-body":

@@ -231,13 +231,13 @@ def test_the_page_spends_the_same_queries_however_much_data(
     with CaptureQueriesContext(connection) as grown:
         assert client.get(reverse("insights:page")).status_code == 200
     # 1 the user with their role; (the session: none with Redis); 2 the team; 3 its
-    # settings; 4 its latest default comparison; 5 the team's figures; 6 its settings again
-    # (the switch form); 7 topic counts by week; 8 topic labels; 9 the team's people; 10
-    # their own figures; 11 the team's member ids (access's scope of coaching); 12 coaching
-    # threads per person; 13 the weeks; 14 what came before opportunities; 15 the assets'
-    # titles; 16 when topics were read; 17 follow-ups due (the navigation badge); 18 unread
+    # settings (read once for the request); 4 its latest default comparison; 5 the team's
+    # figures; 6 its ten most mentioned topics; 7 their labels; 8 the team's people; 9
+    # their own figures; 10 the team's member ids (access's scope of coaching); 11 coaching
+    # threads per person; 12 the weeks; 13 what came before opportunities; 14 the assets'
+    # titles; 15 when topics were read; 16 follow-ups due (the navigation badge); 17 unread
     # notices (the bell).
-    assert len(grown) == len(small) == 18 + session_queries
+    assert len(grown) == len(small) == 17 + session_queries
 
 
 def test_the_pickers_swap_the_page_body_in_place_and_keep_state_in_the_url(
