@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 from django.http import HttpResponse
+from django.template.defaultfilters import pluralize
 
 from prospects.imports import formula_escape
 
@@ -185,7 +186,7 @@ def rows_csv(which: str, records: list) -> HttpResponse:
         if which in ("people", "with_opportunity", "first_help"):
             owner, when = record.owner, ""
             detail = (
-                f"{row.fields['days']} days to first help"
+                f"{row.fields['days']} day{pluralize(row.fields['days'])} to first help"
                 if "days" in row.fields
                 else ("has an opportunity" if row.fields["has_opportunity"] else "")
             )

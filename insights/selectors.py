@@ -401,7 +401,7 @@ def _cell(key: str, kind: str, c: Counts, url: str, k_url: str) -> Cell:
         found = stats.median_from_counts(c.help_days)
         if found:
             median, interval = found
-            cell.value, cell.raw = f"{median:g} days", median
+            cell.value, cell.raw = _days(median), median
             cell.interval = f"{interval.low:g}–{interval.high:g}" if interval else ""
     elif kind == "mean":
         found = stats.mean_interval(c.shift_sum, c.shift_squares, c.conversations)
@@ -459,7 +459,7 @@ def _compare(metric: Metric, parts: dict) -> None:
         elif kind == "median":
             m1 = stats.median_from_counts(after.help_days)[0]
             m0 = stats.median_from_counts(before.help_days)[0]
-            metric.change = f"{m1 - m0:+g} days"
+            metric.change = _days(m1 - m0, sign=True)
         elif kind == "mean":
             found = stats.mean_difference(
                 (after.shift_sum, after.shift_squares, after.conversations),
@@ -959,3 +959,12 @@ def load_rows(which: str, rows: list[metrics.Row]) -> list:
     for record in records:
         record.insight = by_pk[record.pk]
     return records
+
+
+def _days(n, *, sign: bool = False) -> str:
+    """'1 day', '2.5 days', '+1 day': the unit agrees with the number."""
+    return (
+        f"{n:+g} {'day' if abs(n) == 1 else 'days'}"
+        if sign
+        else f"{n:g} {'day' if n == 1 else 'days'}"
+    )
