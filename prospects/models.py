@@ -186,10 +186,6 @@ class ProspectQuerySet(ScopedQuerySet):
     def with_list_columns(self) -> ProspectQuerySet:
         return self.select_related("account", "owner")
 
-    def alive(self) -> ProspectQuerySet:
-        """Not deleted (a deleted person waits out the undo window, then goes for good)."""
-        return self.filter(deleted_at__isnull=True)
-
 
 class ProspectManager(models.Manager.from_queryset(ProspectQuerySet)):
     """``Prospect.objects``: the people who are not deleted, so a deleted person is hidden from
