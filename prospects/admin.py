@@ -31,7 +31,9 @@ from prospects.models import (
     InboundDelivery,
     Opportunity,
     Prospect,
+    ProspectAlias,
     ProspectEvent,
+    ProspectHistory,
     ProspectImport,
 )
 
@@ -282,6 +284,29 @@ class InboundDeliveryAdmin(BigTableAdmin, ReadOnlyAdmin):
     search_fields = ("idempotency_key__exact",)  # with the source, its unique index
     search_help_text = "The exact Idempotency-Key (filter by the source first)."
     raw_id_fields = ("form_source",)
+
+
+@admin.register(ProspectAlias)
+class ProspectAliasAdmin(ReadOnlyAdmin):
+    """An email a merged duplicate had, kept so inbound deliveries and imports still find the
+    person it was merged into. Written by the merge, in its transaction."""
+
+    list_display = ("email", "prospect", "team", "created_at")
+    list_select_related = ("prospect", "team")
+    search_fields = ("=email",)
+    raw_id_fields = ("prospect",)
+
+
+@admin.register(ProspectHistory)
+class ProspectHistoryAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """Merges, deletions, undos and purges of people's records, as the app wrote them; a line
+    outlives the record it is about."""
+
+    list_display = ("created_at", "action", "subject", "actor", "team")
+    list_select_related = ("actor", "team")
+    list_filter = ("action",)
+    search_fields = ("subject",)
+    raw_id_fields = ("prospect",)
 
 
 # --- The outbox and imports ---------------------------------------------------------------

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from prospects.models import Account, FormSource, Opportunity, Prospect, ProspectEvent
+from prospects.models import (
+    Account,
+    FormSource,
+    Opportunity,
+    Prospect,
+    ProspectAlias,
+    ProspectEvent,
+    ProspectHistory,
+)
 from tests.admin_checks import (
     assert_every_page_loads,
     assert_not_deleted_here,
@@ -43,6 +51,10 @@ def rows(rep, team, own_prospect):
         InboundDeliveryFactory(form_source=source),
         ProspectEventFactory(prospect=own_prospect),
         ProspectImportFactory(uploaded_by=rep),
+        ProspectAlias.objects.create(prospect=own_prospect, team=team, email="dana@old.example"),
+        ProspectHistory.objects.create(
+            prospect=own_prospect, team=team, actor=rep, action="merged", subject=str(own_prospect)
+        ),
     ]
 
 
@@ -56,7 +68,8 @@ def test_no_form_lists_every_row_of_a_table(superuser, rows):
 
 
 @pytest.mark.parametrize("model", ["engagement", "conversation", "inbounddelivery",
-                                   "prospectevent", "prospectimport"])  # fmt: skip
+                                   "prospectevent", "prospectimport", "prospectalias",
+                                   "prospecthistory"])  # fmt: skip
 def test_records_of_what_happened_are_read_only(client, superuser, rows, model):
     client.force_login(superuser)
     assert_read_only(client, next(row for row in rows if row._meta.model_name == model))
