@@ -146,7 +146,7 @@ def weeks_for(people: list[User], *, days: int = DAYS) -> list[Week]:
         )
     }
     done = Q(status=FollowUpStatus.DONE, completed_at__gte=since)
-    overdue = Q(status__in=OPEN_STATUSES, due_at__lt=now)
+    overdue = Q(status__in=OPEN_STATUSES, due_at__lt=now, prospect__deleted_at__isnull=True)
     followups = {
         row["assignee_id"]: row
         for row in FollowUp.objects.filter(done | overdue, assignee_id__in=ids)

@@ -62,6 +62,15 @@ def test_each_rep_gets_their_week_and_the_team_its_total(week, rep, teammate, ma
     assert total.feeling_shift == pytest.approx(1 / 3), "weighted by conversations"
 
 
+def test_a_deleted_persons_follow_ups_are_not_counted_overdue(week, rep, manager):
+    gone = ProspectFactory(owner=rep)
+    FollowUpFactory(prospect=gone, due_at=days_ago(2), status=FollowUpStatus.DUE)
+    assert {w.person.username: w.overdue for w in team_week(manager)}["rep"] == 2
+    gone.deleted_at = timezone.now()  # deleted, still within its undo window
+    gone.save(update_fields=["deleted_at"])
+    assert {w.person.username: w.overdue for w in team_week(manager)}["rep"] == 1
+
+
 def test_the_manager_sees_the_week_on_their_home_page(client, week, manager, rep):
     client.force_login(manager)
     page = client.get(HOME).text
