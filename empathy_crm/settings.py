@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "commissions",
     "insights",
     "home",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -373,6 +376,33 @@ except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 DIGEST_HOUR = env_int("DIGEST_HOUR", 8)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- REST API (api/, README "The REST API") ---------------------------------------------
+# Personal access tokens only (no session auth: a browser's cookie is not an integration's
+# credential, and no CSRF question arises); every error in one JSON shape; cursor pages;
+# rates counted in the cache (Redis with CACHE_URL, shared by every process).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.PersonalTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env_str("API_RATE_LIMIT", "600/min")},
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Empathy CRM API",
+    "DESCRIPTION": "Prospects, accounts, conversations, engagements, opportunities, "
+    "follow-ups and empathy maps, scoped as the app scopes them for the token's user.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {
