@@ -95,3 +95,96 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that hears of the topics it chose (``empathy_crm.OutboxEvent.Topic``), every
+    team's or one team's, each request signed with its own secret (shown once, kept
+    encrypted: signing needs the secret itself)."""
+
+    url = models.URLField(max_length=500)
+    topics = models.JSONField(default=list)
+    team = models.ForeignKey(
+        "people.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Leave empty to hear of every team.",
+    )
+    secret_encrypted = models.TextField(editable=False)
+    secret_hint = models.CharField(max_length=4, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["url", "pk"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def secret_issue(self) -> str:
+        from empathy_crm.crypto import encrypt
+
+        secret = new_webhook_secret()
+        self.secret_encrypted = encrypt(secret)
+        self.secret_hint = secret[-4:]
+        return secret
+
+    @property
+    def secret(self) -> str:
+        from empathy_crm.crypto import decrypt
+
+        return decrypt(self.secret_encrypted)
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: POSTed at least once, retried with backoff.
+
+    The database is the schedule: a run claims due rows (``SELECT … FOR UPDATE SKIP
+    LOCKED``) and, in the same transaction, moves ``next_attempt_at`` past a lease; it then
+    POSTs and records the answer. A worker killed in between only delays it: when the lease
+    runs out the next run sends the same delivery again, with the same ``X-Empathy-Delivery``
+    id, so the receiver can tell a repeat."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+
+    MAX_ATTEMPTS = 8
+    #: How long a claimed delivery is left alone: a POST times out long before.
+    LEASE = timedelta(minutes=2)
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE,
+                                 related_name="deliveries")  # fmt: skip
+    event = models.ForeignKey("empathy_crm.OutboxEvent", on_delete=models.CASCADE,
+                              related_name="+")  # fmt: skip
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_delivery_once")
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"),
+                         name="webhook_delivery_due"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint}"

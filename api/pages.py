@@ -9,8 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from api.models import ApiToken
+from api import webhooks
+from api.models import ApiToken, WebhookEndpoint
 from empathy_crm import crypto
+from empathy_crm.access import Role, role_required
+from empathy_crm.models import OutboxEvent
+from people.models import Team
 
 SHOW_ONCE = "api_token_show_once"
 
@@ -59,3 +63,76 @@ def token_revoke(request, pk: int):
 def docs(request):
     """Swagger UI over /api/v1/schema/, from our own static files (no CDN)."""
     return render(request, "api/docs.html")
+
+
+# --- Webhooks (admins) --------------------------------------------------------------------
+
+WEBHOOK_SHOW_ONCE = "webhook_secret_show_once"
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(
+        max_length=500,
+        label="URL",
+        assume_scheme="https",
+        help_text="Where we POST each event, e.g. https://hooks.example.com/crm",
+    )
+    topics = forms.MultipleChoiceField(
+        choices=OutboxEvent.Topic.choices, widget=forms.CheckboxSelectMultiple, label="Events"
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "topics", "team"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["team"].empty_label = "Every team"
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError("Use an http:// or https:// address.")
+        return url
+
+
+@role_required(Role.ADMIN)
+@never_cache
+def webhook_list(request):
+    form = WebhookEndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        endpoint = form.save(commit=False)
+        secret = endpoint.secret_issue()
+        endpoint.created_by = request.user
+        endpoint.save()
+        request.session[WEBHOOK_SHOW_ONCE] = {"endpoint": endpoint.pk,
+                                              "secret": crypto.encrypt(secret)}  # fmt: skip
+        messages.success(request, f"{endpoint.url} will hear of the events you chose.")
+        return redirect("webhook_detail", endpoint.pk)
+    endpoints = WebhookEndpoint.objects.select_related("team")
+    return render(request, "api/webhooks.html", {"form": form, "endpoints": endpoints})
+
+
+@role_required(Role.ADMIN)
+@never_cache
+def webhook_detail(request, pk: int):
+    """An endpoint, its secret once (just made), and its delivery log, newest first."""
+    endpoint = get_object_or_404(WebhookEndpoint.objects.select_related("team"), pk=pk)
+    if request.method == "POST":
+        endpoint.is_active = not endpoint.is_active
+        endpoint.save(update_fields=["is_active"])
+        messages.success(request, "Resumed." if endpoint.is_active else "Paused.")
+        return redirect("webhook_detail", endpoint.pk)
+    secret = None
+    waiting = request.session.pop(WEBHOOK_SHOW_ONCE, None)
+    if waiting and waiting.get("endpoint") == endpoint.pk:
+        try:
+            secret = crypto.decrypt(waiting["secret"])
+        except (crypto.InvalidToken, KeyError, TypeError):
+            secret = None
+    labels = dict(OutboxEvent.Topic.choices)
+    return render(request, "api/webhook_detail.html", {
+        "endpoint": endpoint, "secret": secret, "deliveries": webhooks.endpoint_log(endpoint),
+        "topics": [labels.get(topic, topic) for topic in endpoint.topics],
+    })  # fmt: skip

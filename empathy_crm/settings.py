@@ -363,6 +363,9 @@ CELERY_BEAT_SCHEDULE = {
     "resend-statement-runs": {"task": "commissions.statement_runs_resend", "schedule": 60.0},
     # The insights rollups: each team's comparison, weeks and topics (the pages say how fresh).
     "refresh-insights": {"task": "insights.refresh", "schedule": 60.0 * 15},
+    # Webhooks due for a retry, and events whose message was lost (api/webhooks.py).
+    "deliver-webhooks": {"task": "api.webhooks_deliver", "schedule": 60.0},
+    "forget-idempotency-keys": {"task": "api.idempotency_forget", "schedule": 60.0 * 60},
 }
 
 # --- Concierge follow-ups ----------------------------------------------------------------

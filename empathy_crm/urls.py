@@ -28,6 +28,8 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("api/inbound/engagements/", inbound_engagements, name="inbound_engagements"),
     path("api/v1/", include("api.urls")),
+    path("webhooks/", api_pages.webhook_list, name="webhooks"),
+    path("webhooks/<int:pk>/", api_pages.webhook_detail, name="webhook_detail"),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from empathy_crm import outbox
 from empathy_crm.access import reps_of
 from people.models import Team, User
 from prospects import events
@@ -95,11 +96,50 @@ def conversation_log(
             ]
         )
         key = f"conversation:{conversation.pk}"
-        events.record(kind=ProspectEvent.Kind.CONVERSATION_LOGGED, prospect_id=prospect.pk, key=key)
+        outbox.record(topic=outbox.Topic.CONVERSATION_LOGGED, team_id=prospect.team_id,
+                      payload=conversation_payload(conversation))  # fmt: skip
+        events.record(kind=ProspectEvent.Kind.CONVERSATION_LOGGED, prospect_id=prospect.pk, key=key,
+                      new=True)  # fmt: skip
         if conversation.feeling_after < conversation.feeling_before:
             events.record(kind=ProspectEvent.Kind.FEELING_DROPPED, prospect_id=prospect.pk,
-                          key=f"feeling:{conversation.pk}")  # fmt: skip
+                          key=f"feeling:{conversation.pk}", new=True)  # fmt: skip
     return conversation
+
+
+# --- What webhooks say (empathy_crm.outbox) -----------------------------------------------
+
+
+def prospect_payload(prospect: Prospect) -> dict:
+    return {
+        "id": prospect.pk, "first_name": prospect.first_name, "last_name": prospect.last_name,
+        "email": prospect.email, "title": prospect.title, "account": prospect.account_id,
+        "owner": prospect.owner_id, "team": prospect.team_id, "source": prospect.source,
+        "created_at": prospect.created_at.isoformat(),
+    }  # fmt: skip
+
+
+def conversation_payload(conversation: Conversation) -> dict:
+    return {
+        "id": conversation.pk, "prospect": conversation.prospect_id, "rep": conversation.rep_id,
+        "occurred_at": conversation.occurred_at.isoformat(), "channel": conversation.channel,
+        "feeling_before": conversation.feeling_before,
+        "feeling_after": conversation.feeling_after,
+    }  # fmt: skip
+
+
+def opportunity_payload(opportunity: Opportunity) -> dict:
+    return {
+        "id": opportunity.pk, "name": opportunity.name, "account": opportunity.account_id,
+        "prospect": opportunity.prospect_id, "owner": opportunity.owner_id,
+        "amount": str(opportunity.amount), "status": opportunity.status,
+        "closed_on": opportunity.closed_on.isoformat() if opportunity.closed_on else None,
+    }  # fmt: skip
+
+
+def prospect_created_record(prospect: Prospect) -> None:
+    """Tell webhooks a prospect is new (in the caller's transaction)."""
+    outbox.record(topic=outbox.Topic.PROSPECT_CREATED, team_id=prospect.team_id,
+                  payload=prospect_payload(prospect))  # fmt: skip
 
 
 def prospect_touch_refresh(prospect: Prospect) -> None:
@@ -298,6 +338,7 @@ def _inbound_write(source: FormSource, data: dict, payload: dict) -> tuple[dict,
             source=source_name,
             open_question=data.get("question", "").strip(),
         )
+        prospect_created_record(prospect)
     else:
         changed = []
         for field in ("first_name", "last_name", "title"):
@@ -364,7 +405,7 @@ def engagement_events_record(engagement: Engagement, *, joined: bool) -> None:
     """The events a new engagement starts playbooks with; ``joined``: its person is new, so a
     buying group may have grown too."""
     events.record(kind=ProspectEvent.Kind.NEW_ENGAGEMENT, prospect_id=engagement.prospect_id,
-                  key=f"engagement:{engagement.pk}")  # fmt: skip
+                  key=f"engagement:{engagement.pk}", new=True)  # fmt: skip
     if joined:
         group_member_event_record(engagement.prospect)
 
@@ -376,15 +417,30 @@ def group_member_event_record(prospect: Prospect) -> None:
         return
     others = Prospect.objects.filter(account_id=prospect.account_id).exclude(pk=prospect.pk)
     if others.exists():
-        events.record(kind=ProspectEvent.Kind.NEW_GROUP_MEMBER, prospect_id=prospect.pk,
-                      key=f"member:{prospect.pk}")  # fmt: skip
+        events.record(
+            kind=ProspectEvent.Kind.NEW_GROUP_MEMBER,
+            prospect_id=prospect.pk,
+            key=f"member:{prospect.pk}",
+            new=True,
+        )  # a new person joins once
 
 
 def opportunity_save(*, opportunity: Opportunity, status_before: str | None) -> Opportunity:
-    """Save an opportunity, noting when it was won, lost or reopened."""
-    if opportunity.status != (status_before or Opportunity.Status.OPEN):
+    """Save an opportunity, noting when it was won, lost or reopened (and telling webhooks
+    when it was won)."""
+    changed = opportunity.status != (status_before or Opportunity.Status.OPEN)
+    if changed:
         opportunity.status_changed_at = timezone.now()
-    opportunity.save()
+    with transaction.atomic():
+        opportunity.save()
+        if changed and opportunity.status == Opportunity.Status.WON:
+            team_id = (
+                Account.objects.filter(pk=opportunity.account_id)
+                .values_list("team_id", flat=True)
+                .first()
+            )
+            outbox.record(topic=outbox.Topic.OPPORTUNITY_WON, team_id=team_id,
+                          payload=opportunity_payload(opportunity))  # fmt: skip
     return opportunity
 
 
@@ -400,4 +456,5 @@ def prospect_add(*, prospect: Prospect, company: str = "") -> Prospect:
             )  # fmt: skip
         prospect.save()
         group_member_event_record(prospect)
+        prospect_created_record(prospect)
     return prospect

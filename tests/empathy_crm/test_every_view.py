@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from api.models import ApiToken
+from api.models import ApiToken, WebhookEndpoint
 from commissions import services as pay
 from commissions.models import (
     AuditEntry,
@@ -321,6 +321,10 @@ ACCESS: dict[str, Access] = {
     "commissions:payroll_download": Access("admin", args=lambda w: [w["batch"].batch_id]),
     "api_tokens": Access("list", data=lambda w, u: {"name": "Hijacked"}),
     "api_token_revoke": record(lambda w: [w["api_token"].pk], "POST"),
+    "webhooks": Access(
+        "admin", data=lambda w, u: {"url": "https://hijack.example", "topics": ["prospect.created"]}
+    ),
+    "webhook_detail": Access("admin", args=lambda w: [w["webhook"].pk]),
     "insights:page": Access("list"),
     "insights:switch": Access(
         "manager",
@@ -411,6 +415,7 @@ def world(team, rep, manager, admin_user):
         "step": PlaybookStepFactory(),
         "feed": CalendarFeed.objects.create(user=rep),
         "api_token": ApiToken.issue(user=rep, name=f"{MARK} sync")[0],
+        "webhook": WebhookEndpoint.objects.create(url="https://hooks.example/crm", topics=[]),
         "opportunity": Opportunity.objects.create(
             account=account,
             prospect=prospect,
@@ -514,6 +519,7 @@ def team_state(w: dict) -> dict:
                   [s.pk for s in PlaybookStep.objects.order_by("order", "pk")]),
         "import": ProspectImport.objects.get(pk=w["import"].pk).status,
         "feed": CalendarFeed.objects.get(pk=w["feed"].pk).token,
+        "webhooks": list(WebhookEndpoint.objects.values_list("url", "is_active")),
         "api_tokens": list(ApiToken.objects.filter(user__team=team).values_list("pk", "revoked_at")),
         "inbox": list(Notification.objects.values_list("pk", "read_at")),
         "commissions": commissions_state(),
