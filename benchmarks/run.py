@@ -276,6 +276,15 @@ def run(args, scale: float, *, jobs: bool) -> list[dict]:
                     "target": job.target,
                 }
             )
+            base = next(
+                (r for r in results if job.share_of and r.get("name") == job.share_of), None
+            )
+            if base and base["per_s"] and total:
+                share = items / total / base["per_s"]
+                results[-1]["share_of_floor"] = round(share, 3)
+                results[-1]["target"] = f"{share:.0%} of the floor's rate (target {job.target})"
+            elif job.share_of:
+                results[-1]["target"] += " (beside the floor job: --only 'floor|inbound')"
     finally:
         server.terminate()
         server.wait(timeout=15)

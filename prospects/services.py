@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -239,9 +240,11 @@ def account_for_company(
 
 
 def owner_next_for(source: FormSource) -> User | None:
-    """Round-robin among the source team's active reps; the manager if it has none.
+    """Round-robin among the source team's active reps (by id); the manager if it has none.
 
-    Call inside a transaction holding a row lock on ``source``.
+    The turn is counted in the cache (Redis with CACHE_URL, shared by every process), not on
+    the source's row: a row lock held until commit made every delivery of a source wait for
+    the one before it. A delivery that rolls back still used its turn.
     """
     reps = list(
         reps_of(User.objects.filter(team_id=source.team_id, is_active=True))
@@ -251,10 +254,12 @@ def owner_next_for(source: FormSource) -> User | None:
     if not reps:
         team = Team.objects.select_related("manager").get(pk=source.team_id)
         return team.manager
-    after = [rep for rep in reps if source.last_assigned_id and rep.pk > source.last_assigned_id]
-    chosen = (after or reps)[0]
-    FormSource.objects.filter(pk=source.pk).update(last_assigned=chosen)
-    return chosen
+    key = f"inbound:turn:{source.pk}"
+    try:
+        turn = cache.incr(key)
+    except ValueError:  # the first turn (or the cache was emptied)
+        turn = 1 if cache.add(key, 1, timeout=None) else cache.incr(key)
+    return reps[(turn - 1) % len(reps)]
 
 
 class IdempotencyKeyReused(Exception):
@@ -283,15 +288,15 @@ def inbound_engagement_record(
     nothing new is written and the first answer is returned. The same key with another body
     raises ``IdempotencyKeyReused``.
 
-    Deliveries of one source wait for each other on the source's row. Those of two sources of
-    one team may both find a person or a company new and both create it: the second insert
-    waits for the first transaction, then fails on the team's unique key; that delivery
-    starts over and finds the record the other one committed.
+    Deliveries run side by side (nothing locks the source). Two that find a person or a
+    company new may both create it: the second insert waits for the first transaction, then
+    fails on the team's unique key; that delivery starts over and finds the record the other
+    one committed. Two with the same key meet the same way on the delivery's unique key.
     """
+    source = form_source  # with pk, team_id and name (prospects.api.signed_source)
     for attempt in range(1, INBOUND_ATTEMPTS + 1):
         try:
             with transaction.atomic(durable=True):
-                source = FormSource.objects.select_for_update().get(pk=form_source.pk)
                 if idempotency_key:
                     earlier = InboundDelivery.objects.filter(
                         form_source=source, idempotency_key=idempotency_key
@@ -314,7 +319,7 @@ def inbound_engagement_record(
 
 
 def _inbound_write(source: FormSource, data: dict, payload: dict) -> tuple[dict, Engagement, bool]:
-    """The writes of one delivery; ``source`` is locked (see ``owner_next_for``)."""
+    """The writes of one delivery."""
     email = data["email"].strip().lower()
     source_name = data.get("source") or fit(Engagement, "source", source.name)
     # The source's team's record of the person: another team's is not this team's business.
