@@ -113,7 +113,7 @@ def delivery_send(delivery: WebhookDelivery) -> bool:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
             status = response.status
     except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"answered {exc.code}"
+        status = exc.code
     except (urllib.error.URLError, OSError, ValueError) as exc:
         error = str(getattr(exc, "reason", exc))[:300] or exc.__class__.__name__
     attempts = delivery.attempts + 1
