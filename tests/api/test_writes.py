@@ -210,3 +210,9 @@ def test_schema_and_docs_are_served_without_a_cdn(client, path):
         assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in text
     else:
         assert response.json()["openapi"].startswith("3.")
+
+
+def test_a_nul_character_is_refused_in_the_one_error_format(api_as, rep):
+    response = api_as(rep).get("/api/v1/prospects/", {"updated_since": "2026\x00"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
