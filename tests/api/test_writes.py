@@ -201,7 +201,7 @@ def test_too_many_requests_are_refused_with_retry_after(api_as, rep, settings):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/v1/docs/"])
-def test_schema_and_docs_are_served_without_a_cdn(client, path):
+def test_schema_and_docs_are_served_without_a_cdn(db, client, path):
     response = client.get(path)
     assert response.status_code == 200
     text = response.content.decode()
