@@ -44,6 +44,7 @@ def server_env(database_url: str) -> dict[str, str]:
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
         "BENCH_HEADERS": "1",
+        "API_RATE_LIMIT": "1000000/min",  # measure the API, not its rate limit
         "STATIC_ROOT": str(OUT / "static"),
         "LOG_LEVEL": "WARNING",
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15"),
@@ -279,6 +280,16 @@ def run(args, scale: float, *, jobs: bool) -> list[dict]:
                     "target": job.target,
                 }
             )
+            base = next(
+                (r for r in results if job.share_of and r.get("name") == job.share_of), None
+            )
+            if base and base["per_s"] and total:
+                share = items / total / base["per_s"]
+                results[-1]["share_of_floor"] = round(share, 3)
+                target = f" (target {job.target})" if job.target else ""
+                results[-1]["target"] = f"{share:.0%} of the floor's rate{target}"
+            elif job.share_of:
+                results[-1]["target"] += " (beside the floor job: --only 'floor|inbound')"
     finally:
         server.terminate()
         server.wait(timeout=15)

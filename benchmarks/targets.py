@@ -35,6 +35,8 @@ class Job:
     teardown: Callable[[dict], None] | None = None
     #: What the job should reach, printed beside the result (never asserted in tests).
     target: str = ""
+    #: Another job (run before it) whose rate this one is printed as a share of.
+    share_of: str = ""
 
 
 FLOOR = Page("floor: /healthz (SELECT 1)", None, lambda ctx: "/healthz")
@@ -78,6 +80,8 @@ PAGES: list[Page] = [
     Page("find a person, as typed (rep)", "rep", lambda ctx: "/prospects/find/?q=whit"),
     Page("find a person, as typed (admin, broad)", "admin", lambda ctx: "/prospects/find/?q=an"),
     Page("my earnings (rep)", "rep", lambda ctx: "/commissions/earnings/"),
+    Page("API tokens (rep)", "rep", lambda ctx: "/accounts/api-tokens/"),
+    Page("webhooks (admin)", "admin", lambda ctx: "/webhooks/"),
     Page("statements (manager, period)", "manager",
          lambda ctx: f"/commissions/statements/?period={ctx['statements_period']}"),
     # Django admin: the raw data, at full size (the admin is a superuser).
@@ -184,6 +188,37 @@ def cleanup(email_suffix: str) -> None:
     Account.objects.filter(prospects__isnull=True, owner__isnull=True).delete()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE prospects_prospect")
+
+
+def api_get_throughput(ctx: dict, user_key: str, path: str) -> int:
+    """GETs of ``path`` with a personal access token of ``ctx[user_key]``: 4 clients, 10 s."""
+    from api.models import ApiToken
+
+    token, raw = ApiToken.issue(user=ctx[user_key], name="bench")
+    parts = urlsplit(ctx["base_url"])
+    done = []
+    stop = time.monotonic() + 10
+
+    def client():
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        while time.monotonic() < stop:
+            conn.request("GET", path, headers={"Authorization": f"Bearer {raw}"})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"{path} answered {response.status}")
+            done.append(1)
+        conn.close()
+
+    workers = [threading.Thread(target=client) for _ in range(4)]
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        token.delete()
+    return len(done)
 
 
 def floor_throughput(ctx: dict) -> int:
@@ -421,7 +456,14 @@ def persona_recount(ctx: dict) -> int:
 
 JOBS: list[Job] = [
     Job("floor: /healthz, 4 clients, 10 s (req)", floor_throughput),
-    Job("inbound endpoint, 4 clients, 10 s (req)", inbound_throughput),
+    Job("inbound endpoint, 4 clients, 10 s (req)", inbound_throughput,
+        target="≥ 25% of the floor's", share_of="floor: /healthz, 4 clients, 10 s (req)"),
+    Job("REST API: 50 prospects a page (rep), 4 clients, 10 s (req)",
+        lambda ctx: api_get_throughput(ctx, "rep", "/api/v1/prospects/?page_size=50"),
+        share_of="floor: /healthz, 4 clients, 10 s (req)"),
+    Job("REST API: 50 prospects a page (admin, all), 4 clients, 10 s (req)",
+        lambda ctx: api_get_throughput(ctx, "admin", "/api/v1/prospects/?page_size=50"),
+        share_of="floor: /healthz, 4 clients, 10 s (req)"),
     Job("CSV import 50k rows (check + save)", csv_import_50k),
     Job("dispatch due follow-ups (1 process)", dispatch_due, teardown=dispatch_due_teardown,
         target="≥ 10,000/s"),

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from empathy_crm import outbox
 from empathy_crm.access import ScopedQuerySet
 from prospects.models import HelpKind, ProspectEvent
 
@@ -206,7 +207,13 @@ class FollowUp(models.Model):
             raise ValidationError({"outcome": "Say how it went."})
         self.outcome, self.receivers_eye = outcome, receivers_eye
         self.completed_at = timezone.now()
-        self._move(FollowUpStatus.DONE, by, fields=("outcome", "receivers_eye", "completed_at"))
+        with transaction.atomic():
+            self._move(FollowUpStatus.DONE, by, fields=("outcome", "receivers_eye", "completed_at"))
+            outbox.record(topic=outbox.Topic.FOLLOWUP_DONE, team_id=self.prospect.team_id,
+                          payload={"id": self.pk, "prospect": self.prospect_id,
+                                   "assignee": self.assignee_id, "kind": self.kind,
+                                   "outcome": self.outcome,
+                                   "completed_at": self.completed_at.isoformat()})  # fmt: skip
 
     def snooze(self, *, until, by) -> None:
         if until <= timezone.now():

@@ -80,6 +80,9 @@ class RefuseNulMiddleware:
 
     def __call__(self, request):
         if holds_nul(request):
+            if request.path.startswith("/api/v1/"):  # the REST API's one error format
+                error = {"code": "invalid", "message": NUL_REASON}
+                return JsonResponse({"error": error}, status=400)
             if request.path.startswith("/api/"):
                 return JsonResponse({"error": NUL_REASON}, status=400)
             return HttpResponseBadRequest(

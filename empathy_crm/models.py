@@ -145,3 +145,34 @@ class Notification(models.Model):
         if self.read_at is None:
             self.read_at = at or timezone.now()
             self.save(update_fields=["read_at"])
+
+
+class OutboxEvent(models.Model):
+    """Something that happened that tools outside may want to hear of (a webhook topic),
+    written by the service that made it happen, in its transaction (``empathy_crm.outbox``),
+    so it commits or rolls back with it. The api app fans each out to the webhook endpoints
+    that listen for its topic and delivers them (``api/webhooks.py``); ``published_at`` says it
+    was fanned out."""
+
+    class Topic(models.TextChoices):
+        PROSPECT_CREATED = "prospect.created", "A prospect is created"
+        CONVERSATION_LOGGED = "conversation.logged", "A conversation is logged"
+        FOLLOWUP_DONE = "followup.done", "A follow-up is done"
+        OPPORTUNITY_WON = "opportunity.won", "An opportunity is won"
+
+    topic = models.CharField(max_length=40, choices=Topic.choices)
+    #: The team whose record it is about: an endpoint of a team hears only its own.
+    team = models.ForeignKey("people.Team", on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")  # fmt: skip
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(published_at__isnull=True),
+                         name="outbox_unpublished"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}"

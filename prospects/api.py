@@ -128,8 +128,8 @@ def signed_source(request, raw: bytes) -> FormSource:
     if SOURCE_ID.fullmatch(source_id) and signature:
         source = (
             FormSource.objects.filter(pk=int(source_id))
-            .only("pk", "is_active", "secret_encrypted", "previous_secret_encrypted",
-                  "previous_secret_until")
+            .only("pk", "name", "team_id", "is_active", "secret_encrypted",
+                  "previous_secret_encrypted", "previous_secret_until")
             .first()
         )  # fmt: skip
     message = f"{timestamp}.".encode() + raw

@@ -26,18 +26,47 @@ EXPAND_MESSAGE = "prospect_events.expand"
 BATCH = 500
 
 
-def record(*, kind: str, prospect_id: int, key: str, context: dict | None = None) -> ProspectEvent:
-    """Remember that something happened, in the caller's transaction; announce it after commit."""
-    # Insert unless (kind, key) is already there, then read it back: two round trips, where
-    # get_or_create's select, savepoint, insert and release took four.
-    ProspectEvent.objects.bulk_create(
-        [ProspectEvent(kind=kind, key=key, prospect_id=prospect_id, context=context or {})],
-        ignore_conflicts=True,
-    )
-    event = ProspectEvent.objects.get(kind=kind, key=key)
+def record(
+    *, kind: str, prospect_id: int, key: str, context: dict | None = None, new: bool = False
+) -> ProspectEvent:
+    """Remember that something happened, in the caller's transaction; announce it after commit.
+
+    ``new``: the caller knows (kind, key) was never recorded (its key names a row it just
+    inserted), so one plain INSERT does."""
+    event = ProspectEvent(kind=kind, key=key, prospect_id=prospect_id, context=context or {})
+    if new:
+        event.save(force_insert=True)
+    else:
+        # Insert unless (kind, key) is already there, then read it back: two round trips,
+        # where get_or_create's select, savepoint, insert and release took four.
+        ProspectEvent.objects.bulk_create([event], ignore_conflicts=True)
+        event = ProspectEvent.objects.get(kind=kind, key=key)
     if event.processed_at is None:  # a replay of one already expanded needs no message
-        transaction.on_commit(lambda: announce(event.pk))
+        announce_after_commit(event.pk)
     return event
+
+
+class _Announce:
+    """An after-commit announcement of ``event_id`` (a class, so a transaction's pending one
+    can be recognised)."""
+
+    def __init__(self, event_id: int):
+        self.event_id = event_id
+
+    def __call__(self) -> None:
+        announce(self.event_id)
+
+
+def announce_after_commit(event_id: int) -> None:
+    """One message per transaction: the worker that takes it expands the events waiting
+    behind it too (oldest first), so a second message for the same commit would find
+    nothing left to do; the sweep covers any the first one did not reach."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        isinstance(callback, _Announce) for _, callback, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_Announce(event_id))
 
 
 def record_many(*, kind: str, events: list[tuple[int, str]]) -> int:

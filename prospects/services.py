@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, Q, UniqueConstraint, When
 from django.utils import timezone
 
-from empathy_crm import zones
+from empathy_crm import outbox, zones
 from empathy_crm.access import reps_of
 from people.models import Team, User
 from prospects import events
@@ -100,11 +101,50 @@ def conversation_log(
             ]
         )
         key = f"conversation:{conversation.pk}"
-        events.record(kind=ProspectEvent.Kind.CONVERSATION_LOGGED, prospect_id=prospect.pk, key=key)
+        outbox.record(topic=outbox.Topic.CONVERSATION_LOGGED, team_id=prospect.team_id,
+                      payload=conversation_payload(conversation))  # fmt: skip
+        events.record(kind=ProspectEvent.Kind.CONVERSATION_LOGGED, prospect_id=prospect.pk, key=key,
+                      new=True)  # fmt: skip
         if conversation.feeling_after < conversation.feeling_before:
             events.record(kind=ProspectEvent.Kind.FEELING_DROPPED, prospect_id=prospect.pk,
-                          key=f"feeling:{conversation.pk}")  # fmt: skip
+                          key=f"feeling:{conversation.pk}", new=True)  # fmt: skip
     return conversation
+
+
+# --- What webhooks say (empathy_crm.outbox) -----------------------------------------------
+
+
+def prospect_payload(prospect: Prospect) -> dict:
+    return {
+        "id": prospect.pk, "first_name": prospect.first_name, "last_name": prospect.last_name,
+        "email": prospect.email, "title": prospect.title, "account": prospect.account_id,
+        "owner": prospect.owner_id, "team": prospect.team_id, "source": prospect.source,
+        "created_at": prospect.created_at.isoformat(),
+    }  # fmt: skip
+
+
+def conversation_payload(conversation: Conversation) -> dict:
+    return {
+        "id": conversation.pk, "prospect": conversation.prospect_id, "rep": conversation.rep_id,
+        "occurred_at": conversation.occurred_at.isoformat(), "channel": conversation.channel,
+        "feeling_before": conversation.feeling_before,
+        "feeling_after": conversation.feeling_after,
+    }  # fmt: skip
+
+
+def opportunity_payload(opportunity: Opportunity) -> dict:
+    return {
+        "id": opportunity.pk, "name": opportunity.name, "account": opportunity.account_id,
+        "prospect": opportunity.prospect_id, "owner": opportunity.owner_id,
+        "amount": str(opportunity.amount), "status": opportunity.status,
+        "closed_on": opportunity.closed_on.isoformat() if opportunity.closed_on else None,
+    }  # fmt: skip
+
+
+def prospect_created_record(prospect: Prospect) -> None:
+    """Tell webhooks a prospect is new (in the caller's transaction)."""
+    outbox.record(topic=outbox.Topic.PROSPECT_CREATED, team_id=prospect.team_id,
+                  payload=prospect_payload(prospect))  # fmt: skip
 
 
 def prospect_touch_refresh(prospect: Prospect) -> None:
@@ -204,9 +244,11 @@ def account_for_company(
 
 
 def owner_next_for(source: FormSource) -> User | None:
-    """Round-robin among the source team's active reps; the manager if it has none.
+    """Round-robin among the source team's active reps (by id); the manager if it has none.
 
-    Call inside a transaction holding a row lock on ``source``.
+    The turn is counted in the cache (Redis with CACHE_URL, shared by every process), not on
+    the source's row: a row lock held until commit made every delivery of a source wait for
+    the one before it. A delivery that rolls back still used its turn.
     """
     reps = list(
         reps_of(User.objects.filter(team_id=source.team_id, is_active=True))
@@ -216,10 +258,12 @@ def owner_next_for(source: FormSource) -> User | None:
     if not reps:
         team = Team.objects.select_related("manager").get(pk=source.team_id)
         return team.manager
-    after = [rep for rep in reps if source.last_assigned_id and rep.pk > source.last_assigned_id]
-    chosen = (after or reps)[0]
-    FormSource.objects.filter(pk=source.pk).update(last_assigned=chosen)
-    return chosen
+    key = f"inbound:turn:{source.pk}"
+    try:
+        turn = cache.incr(key)
+    except ValueError:  # the first turn (or the cache was emptied)
+        turn = 1 if cache.add(key, 1, timeout=None) else cache.incr(key)
+    return reps[(turn - 1) % len(reps)]
 
 
 class IdempotencyKeyReused(Exception):
@@ -248,15 +292,15 @@ def inbound_engagement_record(
     nothing new is written and the first answer is returned. The same key with another body
     raises ``IdempotencyKeyReused``.
 
-    Deliveries of one source wait for each other on the source's row. Those of two sources of
-    one team may both find a person or a company new and both create it: the second insert
-    waits for the first transaction, then fails on the team's unique key; that delivery
-    starts over and finds the record the other one committed.
+    Deliveries run side by side (nothing locks the source). Two that find a person or a
+    company new may both create it: the second insert waits for the first transaction, then
+    fails on the team's unique key; that delivery starts over and finds the record the other
+    one committed. Two with the same key meet the same way on the delivery's unique key.
     """
+    source = form_source  # with pk, team_id and name (prospects.api.signed_source)
     for attempt in range(1, INBOUND_ATTEMPTS + 1):
         try:
             with transaction.atomic(durable=True):
-                source = FormSource.objects.select_for_update().get(pk=form_source.pk)
                 if idempotency_key:
                     earlier = InboundDelivery.objects.filter(
                         form_source=source, idempotency_key=idempotency_key
@@ -279,7 +323,7 @@ def inbound_engagement_record(
 
 
 def _inbound_write(source: FormSource, data: dict, payload: dict) -> tuple[dict, Engagement, bool]:
-    """The writes of one delivery; ``source`` is locked (see ``owner_next_for``)."""
+    """The writes of one delivery."""
     email = data["email"].strip().lower()
     source_name = data.get("source") or fit(Engagement, "source", source.name)
     # The source's team's record of the person: another team's is not this team's business.
@@ -310,6 +354,7 @@ def _inbound_write(source: FormSource, data: dict, payload: dict) -> tuple[dict,
             source=source_name,
             open_question=data.get("question", "").strip(),
         )
+        prospect_created_record(prospect)
     else:
         changed = []
         for field in ("first_name", "last_name", "title"):
@@ -376,7 +421,7 @@ def engagement_events_record(engagement: Engagement, *, joined: bool) -> None:
     """The events a new engagement starts playbooks with; ``joined``: its person is new, so a
     buying group may have grown too."""
     events.record(kind=ProspectEvent.Kind.NEW_ENGAGEMENT, prospect_id=engagement.prospect_id,
-                  key=f"engagement:{engagement.pk}")  # fmt: skip
+                  key=f"engagement:{engagement.pk}", new=True)  # fmt: skip
     if joined:
         group_member_event_record(engagement.prospect)
 
@@ -388,15 +433,30 @@ def group_member_event_record(prospect: Prospect) -> None:
         return
     others = Prospect.objects.filter(account_id=prospect.account_id).exclude(pk=prospect.pk)
     if others.exists():
-        events.record(kind=ProspectEvent.Kind.NEW_GROUP_MEMBER, prospect_id=prospect.pk,
-                      key=f"member:{prospect.pk}")  # fmt: skip
+        events.record(
+            kind=ProspectEvent.Kind.NEW_GROUP_MEMBER,
+            prospect_id=prospect.pk,
+            key=f"member:{prospect.pk}",
+            new=True,
+        )  # a new person joins once
 
 
 def opportunity_save(*, opportunity: Opportunity, status_before: str | None) -> Opportunity:
-    """Save an opportunity, noting when it was won, lost or reopened."""
-    if opportunity.status != (status_before or Opportunity.Status.OPEN):
+    """Save an opportunity, noting when it was won, lost or reopened (and telling webhooks
+    when it was won)."""
+    changed = opportunity.status != (status_before or Opportunity.Status.OPEN)
+    if changed:
         opportunity.status_changed_at = timezone.now()
-    opportunity.save()
+    with transaction.atomic():
+        opportunity.save()
+        if changed and opportunity.status == Opportunity.Status.WON:
+            team_id = (
+                Account.objects.filter(pk=opportunity.account_id)
+                .values_list("team_id", flat=True)
+                .first()
+            )
+            outbox.record(topic=outbox.Topic.OPPORTUNITY_WON, team_id=team_id,
+                          payload=opportunity_payload(opportunity))  # fmt: skip
     return opportunity
 
 
@@ -415,6 +475,7 @@ def prospect_add(*, prospect: Prospect, company: str = "") -> Prospect:
             prospect.timezone = suggestion[0] if suggestion else "UTC"
         prospect.save()
         group_member_event_record(prospect)
+        prospect_created_record(prospect)
     return prospect
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from api.models import ApiToken, WebhookEndpoint
 from commissions import services as pay
 from empathy_maps import services as maps
 from empathy_maps.models import EmpathyMap, Persona
@@ -50,6 +51,10 @@ def screens(rep, teammate, manager, admin_user, team):
     playbook = PlaybookFactory(name="Answer within a working day")
     PlaybookStepFactory(playbook=playbook)
     FormSourceFactory(team=team)
+    ApiToken.issue(user=rep, name="Zapier")
+    hook = WebhookEndpoint(url="https://hooks.example.com/crm", topics=["prospect.created"])
+    hook.secret_issue()
+    hook.save()
     plan, statement = pay_for_helping(team, rep, manager, admin_user, dana)
     coached = CoachingComment.objects.create(
         conversation=talk,
@@ -68,6 +73,7 @@ def screens(rep, teammate, manager, admin_user, team):
             dana.account.get_absolute_url(), "/prospects/accounts/", "/prospects/import/",
             "/empathy-maps/", board.get_absolute_url(), f"{board.get_absolute_url()}history/",
             "/concierge/calendar/", "/teams/mine/", "/accounts/password_change/", *coaching,
+            "/accounts/api-tokens/",
             "/commissions/earnings/?period=2026-10-01&group=all",
         ],
         # a newcomer with nothing yet: the empty states
@@ -83,7 +89,7 @@ def screens(rep, teammate, manager, admin_user, team):
             f"/concierge/playbooks/{playbook.pk}/", "/concierge/playbooks/new/",
             "/prospects/form-sources/", "/insights/", "/commissions/plans/", plan.get_absolute_url(),
             "/commissions/plans/new/", f"/commissions/plans/{plan.pk}/what-if/?first=2026-10&last=2026-10",
-            "/commissions/payroll/", "/commissions/audit/",
+            "/commissions/payroll/", "/commissions/audit/", "/webhooks/", f"/webhooks/{hook.pk}/",
         ],
     }  # fmt: skip
 

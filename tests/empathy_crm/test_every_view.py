@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.models import ApiToken, WebhookEndpoint
 from commissions import services as pay
 from commissions.models import (
     AuditEntry,
@@ -330,6 +331,12 @@ ACCESS: dict[str, Access] = {
         "admin", "POST", data=lambda w, u: {"period": "2026-10-01"}
     ),
     "commissions:payroll_download": Access("admin", args=lambda w: [w["batch"].batch_id]),
+    "api_tokens": Access("list", data=lambda w, u: {"name": "Hijacked"}),
+    "api_token_revoke": record(lambda w: [w["api_token"].pk], "POST"),
+    "webhooks": Access(
+        "admin", data=lambda w, u: {"url": "https://hijack.example", "topics": ["prospect.created"]}
+    ),
+    "webhook_detail": Access("admin", args=lambda w: [w["webhook"].pk]),
     "insights:page": Access("list"),
     "insights:switch": Access(
         "manager",
@@ -404,6 +411,16 @@ PUBLIC = {
     "room:invite",
 }  # fmt: skip
 
+# The REST API: a personal access token, not a session, is its credential; every endpoint ×
+# role × another team's record is tried in tests/api/test_access.py.
+API = {
+    "api:schema", "api:docs",  # the OpenAPI schema and its docs: no records in them
+    *(f"api:{name}-{view}" for name in ("prospect", "account", "conversation", "engagement",
+                                        "opportunity", "followup", "empathy-map")
+      for view in ("list", "detail")),
+    "api:followup-done", "api:followup-snooze", "api:followup-skip",
+}  # fmt: skip
+
 
 def url_names(patterns=None, namespace=None):
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
@@ -416,7 +433,7 @@ def url_names(patterns=None, namespace=None):
 
 def test_every_view_says_who_may_use_it():
     names = set(url_names())
-    assert names - set(ACCESS) - PUBLIC == set(), "add the new view to ACCESS"
+    assert names - set(ACCESS) - PUBLIC - API == set(), "add the new view to ACCESS"
     assert set(ACCESS) - names == set(), "ACCESS names a view that is gone"
 
 
@@ -453,6 +470,8 @@ def world(team, rep, manager, admin_user):
         "source": FormSourceFactory(team=team),
         "step": PlaybookStepFactory(),
         "feed": CalendarFeed.objects.create(user=rep),
+        "api_token": ApiToken.issue(user=rep, name=f"{MARK} sync")[0],
+        "webhook": WebhookEndpoint.objects.create(url="https://hooks.example/crm", topics=[]),
         "opportunity": Opportunity.objects.create(
             account=account,
             prospect=prospect,
@@ -589,6 +608,8 @@ def team_state(w: dict) -> dict:
                   [s.pk for s in PlaybookStep.objects.order_by("order", "pk")]),
         "import": ProspectImport.objects.get(pk=w["import"].pk).status,
         "feed": CalendarFeed.objects.get(pk=w["feed"].pk).token,
+        "webhooks": list(WebhookEndpoint.objects.values_list("url", "is_active")),
+        "api_tokens": list(ApiToken.objects.filter(user__team=team).values_list("pk", "revoked_at")),
         "inbox": list(Notification.objects.values_list("pk", "read_at")),
         "commissions": commissions_state(),
         "rooms": rooms_state(),

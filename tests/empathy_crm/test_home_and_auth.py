@@ -74,6 +74,7 @@ def nav_links(html: str) -> list[str]:
                 "Playbooks",
                 "Commissions",
                 "Form sources",
+                "Webhooks",
                 "Django admin",
             ],
         ),

@@ -1,7 +1,7 @@
 """Imports only go down the layers, as the README's architecture map says:
 
     empathy_crm (the shared bottom: access, inbox, crypto, …)
-    → people → prospects → concierge, empathy_maps → commissions, insights, rooms → home
+    → people → prospects → concierge, empathy_maps → commissions, insights, rooms → home, api
 
 An app imports the apps below it, never one beside or above it. ``empathy_crm``'s settings,
 URLs and Celery wiring name every app by nature (they are the project, not the bottom), and
@@ -24,6 +24,7 @@ LAYERS = {
     "insights": 4,
     "rooms": 4,
     "home": 5,
+    "api": 5,
 }
 WIRING = {"settings.py", "urls.py", "celery.py", "wsgi.py", "asgi.py"}
 
