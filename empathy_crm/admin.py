@@ -23,7 +23,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 
-from empathy_crm.models import NoticeEmail, Notification, WorkerHeartbeat
+from empathy_crm.models import NoticeEmail, Notification, OutboxEvent, WorkerHeartbeat
 from empathy_crm.paginator import EstimatedCountPaginator
 
 
@@ -123,3 +123,15 @@ class NotificationAdmin(BigTableAdmin, ReadOnlyAdmin):
     search_fields = ("=user__username",)  # then the (user, created_at) index
     search_help_text = "The exact username of whose inbox it is in."
     raw_id_fields = ("user", "email")
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """What the webhooks announce (a person created, a conversation logged, a follow-up done,
+    an opportunity won), written in the transaction that made it happen and fanned out to the
+    endpoints once. An edit would announce something that did not happen."""
+
+    list_display = ("created_at", "topic", "team", "published_at")
+    list_select_related = ("team",)
+    list_filter = ("topic", ("published_at", admin.EmptyFieldListFilter))
+    search_fields = ("=topic",)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from empathy_crm.models import WorkerHeartbeat
+from empathy_crm.models import OutboxEvent, WorkerHeartbeat
 from empathy_crm.paginator import EstimatedCountPaginator
 from prospects.models import Prospect
 from tests.admin_checks import assert_every_page_loads, assert_read_only, selects_of_every_row
@@ -23,6 +23,7 @@ def rows(rep):
         WorkerHeartbeat.objects.create(hostname="worker-1", last_seen_at=timezone.now()),
         mail,
         NotificationFactory(user=rep, email=mail),
+        OutboxEvent.objects.create(topic=OutboxEvent.Topic.choices[0][0], payload={"id": 1}),
     ]
 
 
@@ -35,7 +36,8 @@ def test_no_form_lists_every_row_of_a_table(superuser, rows):
     assert selects_of_every_row("empathy_crm", superuser, rows) == []
 
 
-@pytest.mark.parametrize("model", ["workerheartbeat", "noticeemail", "notification"])
+@pytest.mark.parametrize("model", ["workerheartbeat", "noticeemail", "notification",
+                                   "outboxevent"])  # fmt: skip
 def test_the_inbox_its_mails_and_the_heartbeat_are_read_only(client, superuser, rows, model):
     client.force_login(superuser)
     assert_read_only(client, next(row for row in rows if row._meta.model_name == model))
