@@ -250,11 +250,10 @@ class FormSourceAdmin(NoDeleteAdmin):
     autocomplete_fields = ("team",)
     fields = (
         "name", "team", "is_active", "secret_ends_with", "secret_made_at",
-        "previous_secret_until", "last_assigned", "created_at", "rotate",
+        "previous_secret_until", "created_at", "rotate",
     )  # fmt: skip
     readonly_fields = (
-        "secret_ends_with", "secret_made_at", "previous_secret_until", "last_assigned",
-        "created_at", "rotate",
+        "secret_ends_with", "secret_made_at", "previous_secret_until", "created_at", "rotate",
     )  # fmt: skip
 
     def has_add_permission(self, request) -> bool:
