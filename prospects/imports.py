@@ -216,7 +216,8 @@ def normalise(header: str) -> str:
 
 # The headers HubSpot, Salesforce and Pipedrive exports use, and our own export's.
 KNOWN_HEADERS = {
-    "email": ["email", "e mail", "email address", "primary email", "business email"],
+    "email": ["email", "e mail", "email address", "e mail address", "primary email",
+              "business email"],
     "first_name": ["first name", "firstname", "given name", "first"],
     "last_name": ["last name", "lastname", "surname", "family name", "last"],
     "full_name": ["name", "full name", "contact name", "person name"],
@@ -282,10 +283,15 @@ def mapping_problems(mapping: list[str]) -> list[str]:
 
 
 # --- One row's values, checked as the prospect form checks them ----------------------------
-def _model_field(model, name: str, **kwargs) -> forms.Field:
-    """The form field the model itself gives for ``name``: its max length, choices and
-    validators (a time zone we know), so the import checks what saving would check."""
-    return model._meta.get_field(name).formfield(required=False, **kwargs)
+def _model_field(model, name: str) -> forms.Field:
+    """The form field the model itself gives for ``name``, with its max length and choices,
+    and the model field's own validators (a time zone we know) that a ModelForm runs when
+    it cleans the instance: the import checks what saving through the form would check."""
+    model_field = model._meta.get_field(name)
+    form_field = model_field.formfield(required=False)
+    extra = [v for v in model_field.validators if v not in form_field.validators]
+    form_field.validators = [*form_field.validators, *extra]
+    return form_field
 
 
 class RowForm(forms.Form):

@@ -455,6 +455,11 @@ def import_detail(request, pk: int):
     wanted = OUTCOME_FILTERS.get(shown)
     rows = [o for o in job.outcomes if wanted is None or o[1] == wanted]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    labels = {**imports.FIELD_LABELS, "account": "Account", "owner": "Owner"}
+    page.object_list = [
+        [n, action, who, [labels.get(d, d) for d in details] if action == "update" else details]
+        for n, action, who, details in page.object_list
+    ]
     ignored = [
         name for name, field in zip(job.header, job.mapping, strict=False)
         if field == imports.IGNORED
