@@ -445,15 +445,21 @@ OUTCOME_FILTERS = {"all": None, "new": "new", "update": "update", "unchanged": "
                    "error": "error"}  # fmt: skip
 
 
+def _outcomes_of(job: ProspectImport) -> list:
+    return ProspectImport.objects.filter(pk=job.pk).values_list("outcomes", flat=True)[0]
+
+
 @login_required
 def import_detail(request, pk: int):
-    job = _own_import(request, pk)
+    # Neither the file nor, while the progress is polled every second, each row's outcome.
+    job = _own_import(request, pk, "content", "outcomes")
     template = "prospects/import_detail.html"
     if request.htmx:
         template += "#progress"
     shown = request.GET.get("show", "all")
     wanted = OUTCOME_FILTERS.get(shown)
-    rows = [o for o in job.outcomes if wanted is None or o[1] == wanted]
+    outcomes = [] if job.is_active else _outcomes_of(job)
+    rows = [o for o in outcomes if wanted is None or o[1] == wanted]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     labels = {**imports.FIELD_LABELS, "account": "Account", "owner": "Owner"}
     page.object_list = [
