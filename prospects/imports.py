@@ -909,11 +909,14 @@ def _apply(
     return changed
 
 
+DOMAIN_MAX = Account._meta.get_field("domain").max_length
+
+
 def _account_key(values: dict) -> tuple[int | None, str, str] | None:
     """(team id, domain, lowercased name) of the row's account, or None for no account."""
     domain = values.get("company_domain") or values["email"].rsplit("@", 1)[-1]
-    if domain in FREE_MAIL_DOMAINS:
-        domain = ""
+    if domain in FREE_MAIL_DOMAINS or len(domain) > DOMAIN_MAX:
+        domain = ""  # an email's domain may be longer than an account's can be: not kept
     company = values.get("company", "")
     if not (company or values.get("company_domain")):
         return None

@@ -273,3 +273,15 @@ def test_a_full_name_column_is_split(rep):
     imports.import_run(job.pk)
     maria = Prospect.objects.get()
     assert (maria.first_name, maria.last_name) == ("Maria de la", "Cruz")
+
+
+def test_an_email_domain_longer_than_an_account_domain_still_saves(rep):
+    domain = ".".join(["d" * 60] * 4) + ".example"  # a valid email domain of 252 characters
+    text = f"email,first_name,company\nx@{domain},X,Long Co\n"
+    job = imports.import_preview(user=rep, filename="a.csv", raw=text.encode())
+    assert (job.created_count, job.error_rows) == (1, 0)
+    job.mark(ProspectImport.Status.QUEUED)
+    imports.import_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert Prospect.objects.get().account.name == "Long Co"
