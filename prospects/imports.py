@@ -4,6 +4,7 @@ the real import in a Celery task that writes everything or nothing."""
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import logging
@@ -345,6 +346,14 @@ CHOICE_WORDS = {
     name: _choice_words(Prospect._meta.get_field(name).choices)
     for name in ("buying_role", "willingness", "stage")
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def _choice(name: str, raw: str) -> str:
+    """A cell's choice value (a file repeats a handful of them on every row)."""
+    return CHOICE_WORDS[name].get(normalise(raw), raw)
+
+
 FIELDS = RowForm.base_fields
 HOOKS = {
     name: getattr(RowForm, f"clean_{name}") for name in FIELDS if hasattr(RowForm, f"clean_{name}")
@@ -359,7 +368,7 @@ def clean_row(data: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
     holder = SimpleNamespace(cleaned_data=cleaned)
     for name, raw in data.items():
         if name in CHOICE_WORDS and raw:
-            raw = CHOICE_WORDS[name].get(normalise(raw), raw)
+            raw = _choice(name, raw)
         try:
             cleaned[name] = FIELDS[name].clean(raw)
             if name in HOOKS:
