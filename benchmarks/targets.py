@@ -263,7 +263,8 @@ def _csv_import(ctx: dict, title: str) -> ProspectImportCounts:
 
     job = imports.import_receive(user=ctx["rep"], filename="bench.csv",
                                  raw=_csv_import_file(title).encode())  # fmt: skip
-    imports.import_map(job, job.mapping)  # the suggested mapping, as confirmed in the page
+    job.mark(ProspectImport.Status.PREVIEWING)  # the suggested mapping, confirmed
+    imports.preview_run(job.pk)  # the check a worker runs for a large upload
     job.refresh_from_db()
     assert job.status == ProspectImport.Status.PREVIEWED and not job.errors, job.errors[:3]
     job.mark(ProspectImport.Status.QUEUED)
