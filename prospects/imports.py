@@ -24,6 +24,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from empathy_crm.access import assignable_owners, records_team_id, sees_everyone
 from empathy_crm.models import Notification
 from empathy_crm.notifications import notify
+from empathy_crm.zones import TimeZoneField
 from people.models import User
 from prospects import events
 from prospects.models import (
@@ -310,7 +311,7 @@ class RowForm(forms.Form):
     buying_role = _model_field(Prospect, "buying_role")
     willingness = _model_field(Prospect, "willingness")
     stage = _model_field(Prospect, "stage")
-    timezone = _model_field(Prospect, "timezone")
+    timezone = TimeZoneField(required=False)  # as ProspectForm: any case, canonical spelling
     do_not_contact = forms.CharField(required=False)
     source = _model_field(Prospect, "source")
     open_question = _model_field(Prospect, "open_question")

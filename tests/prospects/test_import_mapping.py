@@ -285,3 +285,11 @@ def test_an_email_domain_longer_than_an_account_domain_still_saves(rep):
     job.refresh_from_db()
     assert job.status == "done"
     assert Prospect.objects.get().account.name == "Long Co"
+
+
+def test_a_time_zone_is_spelt_as_the_prospect_form_spells_it(rep):
+    text = "email,first_name,timezone\nana@acme.example,Ana,europe/berlin\n"
+    job = imports.import_preview(user=rep, filename="a.csv", raw=text.encode())
+    job.mark(ProspectImport.Status.QUEUED)
+    imports.import_run(job.pk)
+    assert Prospect.objects.get().timezone == "Europe/Berlin"
