@@ -412,7 +412,11 @@ class FormSourceForm(forms.ModelForm):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, first row is the header.")
+    file = forms.FileField(
+        label="CSV file",
+        help_text="An export of HubSpot, Salesforce, Pipedrive or ours: the first row names "
+        "the columns; comma, semicolon or tab; UTF-8 or Windows-1252.",
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -421,3 +425,34 @@ class ImportUploadForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError("Upload a .csv file.")
         return upload
+
+
+class ImportMappingForm(forms.Form):
+    """Which field each column of an upload holds: one choice per column, offered with the
+    suggested (or the team's remembered) field chosen."""
+
+    def __init__(self, *args, job, **kwargs):
+        from prospects import imports
+
+        super().__init__(*args, **kwargs)
+        self.job = job
+        choices = [(imports.IGNORED, "Don't import"), *imports.FIELD_LABELS.items()]
+        for index, name in enumerate(job.header):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=name or f"Column {index + 1}",
+                choices=choices,
+                initial=job.mapping[index] if index < len(job.mapping) else imports.IGNORED,
+            )
+
+    @property
+    def mapping(self) -> list[str]:
+        return [self.cleaned_data[f"column_{i}"] for i in range(len(self.job.header))]
+
+    def clean(self):
+        from prospects import imports
+
+        cleaned = super().clean()
+        if not self.errors:
+            for problem in imports.mapping_problems(self.mapping):
+                self.add_error(None, problem)
+        return cleaned

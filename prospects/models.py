@@ -694,6 +694,7 @@ class ProspectImport(models.Model):
     """A CSV upload: previewed (dry run, nothing written), then run by a Celery task."""
 
     class Status(models.TextChoices):
+        MAPPING = "mapping", "Waiting for you to match the columns"
         PREVIEWING = "previewing", "Checking the file; nothing is saved"
         PREVIEWED = "previewed", "Checked, waiting for your confirmation"
         QUEUED = "queued", "Waiting for a worker"
@@ -717,6 +718,22 @@ class ProspectImport(models.Model):
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How the file was read and which column is which field (prospects.imports.TARGETS, or
+    # "-" for a column not imported), one entry per column of ``header``.
+    encoding = models.CharField(max_length=20, default="utf-8")
+    delimiter = models.CharField(max_length=1, default=",")
+    header = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=list, blank=True)
+    mapping_remembered = models.BooleanField(default=False)
+    # The check's exact counts (``errors`` keeps only the first ones) and, per row,
+    # [row, "new" | "update" | "unchanged" | "error", email, changed fields or problems].
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    outcomes = models.JSONField(default=list, blank=True)
+    good_rows_only = models.BooleanField(
+        default=False, help_text="Import the rows without errors and leave the others out."
+    )
 
     ACTIVE = (Status.PREVIEWING, Status.QUEUED, Status.CHECKING, Status.SAVING)
 
@@ -746,3 +763,29 @@ class ProspectImport(models.Model):
             setattr(self, name, value)
         self.status = status
         self.save(update_fields=["status", *fields])
+
+
+class ImportMapping(models.Model):
+    """Which column is which field, as a team last chose it for files with one header (a
+    HubSpot export has the same header every time), offered again for the next such file."""
+
+    team = models.ForeignKey("people.Team", on_delete=models.CASCADE, null=True, blank=True)
+    header_key = models.CharField(max_length=64, help_text="SHA-256 of the normalised header.")
+    header = models.JSONField(default=list)
+    mapping = models.JSONField(default=list)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "header_key"],
+                name="import_mapping_per_header",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(self.header)[:80]

@@ -23,6 +23,8 @@ urlpatterns = [
     path("import/", views.import_upload, name="import_upload"),
     path("import/<int:pk>/", views.import_detail, name="import_detail"),
     path("import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/mapping/", views.import_mapping, name="import_mapping"),
+    path("import/<int:pk>/rows-to-fix.csv", views.import_bad_rows, name="import_bad_rows"),
     path("form-sources/", views.form_source_list, name="form_source_list"),
     path("form-sources/<int:pk>/rotate/", views.form_source_rotate, name="form_source_rotate"),
 ]

@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models.functions import Upper
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from prospects.forms import (
     ConversationForm,
     EngagementForm,
     FormSourceForm,
+    ImportMappingForm,
     ImportUploadForm,
     OpportunityForm,
     ProspectFilterForm,
@@ -390,13 +392,17 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = imports.import_preview(user=request.user, filename=upload.name, raw=upload.read())
+            job = imports.import_receive(user=request.user, filename=upload.name, raw=upload.read())
         except imports.ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
+            if job.status == ProspectImport.Status.MAPPING:
+                return redirect("prospects:import_mapping", pk=job.pk)
             return redirect("prospects:import_detail", pk=job.pk)
     # Not the files themselves (megabytes for a big import) nor their row errors.
-    recent = ProspectImport.objects.filter(uploaded_by=request.user).defer("content", "errors")[:10]
+    recent = ProspectImport.objects.filter(uploaded_by=request.user).only(
+        "pk", "filename", "status", "created_at", "total_rows"
+    )[:10]
     return render(
         request,
         "prospects/import_upload.html",
@@ -404,29 +410,106 @@ def import_upload(request):
     )
 
 
+def _own_import(request, pk: int, *fields: str):
+    """The user's own upload (nobody else's: out of scope is a 404)."""
+    return get_object_or_404(ProspectImport.objects.defer(*fields), pk=pk, uploaded_by=request.user)
+
+
+@login_required
+def import_mapping(request, pk: int):
+    """Which field each column holds, with the first values of each column to tell by."""
+    job = _own_import(request, pk, "outcomes")
+    if job.status not in (ProspectImport.Status.MAPPING, ProspectImport.Status.PREVIEWED):
+        messages.info(request, "This file is past the mapping step.")
+        return redirect("prospects:import_detail", pk=job.pk)
+    form = ImportMappingForm(request.POST or None, job=job)
+    if request.method == "POST" and form.is_valid():
+        imports.import_map(job, form.mapping)
+        return redirect("prospects:import_detail", pk=job.pk)
+    parsed = imports.read_text(job.content, delimiter=job.delimiter)
+    columns = [
+        {
+            "field": form[f"column_{i}"],
+            "samples": [c[i] for _, c in parsed.rows[:50] if i < len(c) and c[i].strip()][:3],
+            "computed": imports.is_computed(name),
+        }
+        for i, name in enumerate(job.header)
+    ]
+    problems = [] if form.is_bound else imports.mapping_problems(job.mapping)
+    context = {"job": job, "form": form, "columns": columns, "problems": problems,
+               "delimiter": imports.DELIMITER_NAMES[job.delimiter]}  # fmt: skip
+    return render(request, "prospects/import_mapping.html", context)
+
+
+OUTCOME_FILTERS = {"all": None, "new": "new", "update": "update", "unchanged": "unchanged",
+                   "error": "error"}  # fmt: skip
+
+
+def _outcomes_of(job: ProspectImport) -> list:
+    return ProspectImport.objects.filter(pk=job.pk).values_list("outcomes", flat=True)[0]
+
+
 @login_required
 def import_detail(request, pk: int):
-    job = get_object_or_404(ProspectImport, pk=pk, uploaded_by=request.user)
+    # Neither the file nor, while the progress is polled every second, each row's outcome.
+    job = _own_import(request, pk, "content", "outcomes")
     template = "prospects/import_detail.html"
     if request.htmx:
         template += "#progress"
-    return render(request, template, {"job": job, "errors": job.errors[:200]})
+    shown = request.GET.get("show", "all")
+    wanted = OUTCOME_FILTERS.get(shown)
+    outcomes = [] if job.is_active else _outcomes_of(job)
+    rows = [o for o in outcomes if wanted is None or o[1] == wanted]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    labels = {**imports.FIELD_LABELS, "account": "Account", "owner": "Owner"}
+    page.object_list = [
+        [n, action, who, [labels.get(d, d) for d in details] if action == "update" else details]
+        for n, action, who, details in page.object_list
+    ]
+    ignored = [
+        name for name, field in zip(job.header, job.mapping, strict=False)
+        if field == imports.IGNORED
+    ]  # fmt: skip
+    context = {
+        "job": job,
+        "errors": job.errors[:200],
+        "page": page,
+        "show": shown if wanted else "all",
+        "filters": OUTCOME_FILTERS,
+        "ignored": ignored,
+        "computed": [name for name in ignored if imports.is_computed(name)],
+        "delimiter": imports.DELIMITER_NAMES.get(job.delimiter, job.delimiter),
+        "cp1252": job.encoding == imports.CP1252,
+        "good_rows": job.created_count + job.updated_count,
+    }
+    return render(request, template, context)
 
 
 @login_required
 @require_POST
 def import_confirm(request, pk: int):
-    job = get_object_or_404(ProspectImport, pk=pk, uploaded_by=request.user)
+    job = _own_import(request, pk, "outcomes")
+    good_rows_only = request.POST.get("good_rows_only") == "1"
     if job.status == ProspectImport.Status.PREVIEWING:
         messages.info(request, "The file is still being checked; confirm once the check is done.")
-    elif job.errors:
+    elif job.error_rows and not good_rows_only:
         messages.error(request, "Fix the rows listed below and upload the file again.")
-    elif imports.import_enqueue(job):
+    elif imports.import_enqueue(job, good_rows_only=good_rows_only):
         messages.success(request, "Import started. You can leave this page; it keeps going.")
     else:
         job.refresh_from_db()
         messages.error(request, job.message)
     return redirect("prospects:import_detail", pk=job.pk)
+
+
+@login_required
+def import_bad_rows(request, pk: int):
+    """The rows with errors as a CSV with an "Error" column, to fix and upload again."""
+    job = _own_import(request, pk)
+    response = HttpResponse(imports.bad_rows_csv(job), content_type="text/csv; charset=utf-8")
+    stem = job.filename.rsplit(".", 1)[0].replace('"', "")
+    response["Content-Disposition"] = f'attachment; filename="{stem}-rows-to-fix.csv"'
+    return response
 
 
 # --- Merge two records of one person; delete with an undo -------------------------------

@@ -172,6 +172,10 @@ ACCESS: dict[str, Access] = {
     "prospects:import_upload": Access("list", data=csv_file),
     "prospects:import_detail": record(lambda w: [w["import"].pk]),
     "prospects:import_confirm": record(lambda w: [w["import"].pk], "POST"),
+    "prospects:import_mapping": record(
+        lambda w: [w["import"].pk], "POST", lambda w, u: {"column_0": "email"}
+    ),
+    "prospects:import_bad_rows": record(lambda w: [w["import"].pk]),
     "prospects:form_source_list": Access(
         "admin", data=lambda w, u: {"name": "Hijacked", "team": w["team"].pk, "is_active": "on"}
     ),
@@ -465,7 +469,11 @@ def world(team, rep, manager, admin_user):
             prospect=ProspectFactory(owner=rep, account=account), by=rep
         ),
         "import": ProspectImport.objects.create(
-            uploaded_by=rep, filename="people.csv", content="email\n"
+            uploaded_by=rep,
+            filename="people.csv",
+            content="email\n",
+            header=["email"],
+            mapping=["email"],
         ),
         "source": FormSourceFactory(team=team),
         "step": PlaybookStepFactory(),
@@ -673,7 +681,8 @@ def test_a_person_the_team_knows_is_a_separate_record_for_another_team(
         assert response.status_code == 200
         assert CLIMB.encode() not in response.content
     job = ProspectImport.objects.get(uploaded_by=outsider)
-    assert (job.created_count, job.updated_count, job.errors) == (0, 1, []), "their own, by hand"
+    counts = (job.created_count, job.updated_count, job.unchanged_count, job.errors)
+    assert counts == (0, 0, 1, []), "their own, added by hand just as the file says"
     theirs = Prospect.objects.get(team=outsider.team)
     assert theirs.email == world["prospect"].email and theirs.owner == outsider
     assert theirs.account != world["account"] and theirs.account.team == outsider.team

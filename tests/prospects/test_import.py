@@ -44,8 +44,9 @@ def test_dry_run_reports_row_errors_and_writes_nothing(client, rep):
         (4, "do_not_contact"),
         (5, "owner"),
     }
-    assert "Rows to fix" in response.text and "is not someone you can assign to" in response.text
-    assert "Nothing will be imported while rows have errors" in response.text
+    assert "Download the 3 rows to fix" in response.text
+    assert "is not someone you can assign to" in response.text
+    assert "Nothing is imported while rows have errors" in response.text
     assert not Prospect.objects.exists() and not Account.objects.exists()
     confirm = client.post(reverse("prospects:import_confirm", args=[job.pk]), follow=True)
     assert "Fix the rows listed below" in confirm.text
@@ -54,11 +55,18 @@ def test_dry_run_reports_row_errors_and_writes_nothing(client, rep):
 
 def test_file_level_problems_are_explained(client, rep):
     client.force_login(rep)
-    assert "not UTF-8" in upload(client, HEADER + "é@x.example,É\n", encoding="latin-1").text
-    assert "lacks the required column(s): first_name" in upload(client, "email\na@b.example\n").text
-    assert "Unknown column(s): shoe_size" in upload(client, "email,first_name,shoe_size\n").text
+    file = SimpleUploadedFile("p.csv", b"email,first_name\n\x81@x.example,A\n")
+    refused = client.post(reverse("prospects:import_upload"), {"file": file}).text
+    assert "neither UTF-8 nor Windows-1252" in refused
     assert "Upload a .csv file." in upload(client, HEADER, name="people.xlsx").text
     assert not ProspectImport.objects.exists()
+    # A file that lacks a required column goes to the mapping step, which says what is missing.
+    page = upload(client, "email\na@b.example\n").text
+    assert "Choose the column that holds the first name (or the full name)." in page
+    # A column we do not know is offered as "Don't import", with its first values.
+    page = upload(client, "email,first_name,shoe_size\na@b.example,A,44\n").text
+    assert "shoe_size" in page and "44" in page
+    assert ProspectImport.objects.filter(status="mapping").count() == 2
 
 
 def test_byte_order_mark_is_accepted(client, rep):
@@ -72,8 +80,7 @@ def test_import_creates_updates_and_never_duplicates(rep, teammate, manager):
     existing = ProspectFactory(owner=rep, email="ana@acme.example", title="Old title")
     text = HEADER + (
         "ANA@acme.example,Ana,Ng,Acme,CTO,deciding,eager,yes,,\n"
-        "bo@acme.example,Bo,,Acme,,,,,teammate,What does it cost?\n"
-        "bo@acme.example,Bo,Berg,Acme,,,,,teammate,\n"
+        "bo@acme.example,Bo,Berg,Acme,,,,,teammate,What does it cost?\n"
         "cy@gmail.com,Cy,,,,,,,,\n"
     )
     job = imports.import_preview(user=manager, filename="a.csv", raw=text.encode())
@@ -227,7 +234,7 @@ def test_a_large_files_check_runs_in_a_worker_with_progress(client, rep, monkeyp
     assert (job.created_count, len(job.errors), job.errors[0]["row"]) == (400, 1, 402)
     fragment = client.get(progress_url, HTTP_HX_REQUEST="true").text
     assert "<strong>400</strong> new prospects" in fragment
-    assert "Rows to fix" in fragment and "every 1s" not in fragment
+    assert "Download the 1 row to fix" in fragment and "every 1s" not in fragment
     assert not Prospect.objects.exists(), "a check writes nothing"
 
 

@@ -89,13 +89,14 @@ def test_inbound_and_import_find_the_kept_record_by_the_merged_address(rep, mana
     assert response.status_code == 201
     assert response.json() | {"prospect_created": False} == response.json()
     assert response.json()["prospect_id"] == kept.pk
-    text = f"email,first_name,title\n{other.email},Grace,Practice Manager\n"
+    text = f"email,first_name,title\n{other.email},Grace,Head of Practice\n"
     job = imports.import_preview(user=manager, filename="a.csv", raw=text.encode())
     assert (job.created_count, job.updated_count, job.errors) == (0, 1, [])
+    assert job.outcomes == [[2, "update", other.email, ["title"]]]
     job.mark(ProspectImport.Status.QUEUED)
     imports.import_run(job.pk)
     kept.refresh_from_db()
-    assert kept.title == "Practice Manager" and kept.email == "grace.liu@brightpath.example"
+    assert kept.title == "Head of Practice" and kept.email == "grace.liu@brightpath.example"
     assert Prospect.objects.count() == 1
 
 
