@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("prospects", "0013_prospect_merge_and_delete"),
+        ("prospects", "0014_import_mapping"),
     ]
 
     operations = [
