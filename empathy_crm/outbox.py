@@ -26,13 +26,28 @@ Topic = OutboxEvent.Topic
 def record(*, topic: str, team_id: int | None, payload: dict) -> OutboxEvent:
     """Remember ``topic`` happened, in the caller's transaction; announce it after commit."""
     event = OutboxEvent.objects.create(topic=topic, team_id=team_id, payload=payload)
+    _announce_on_commit()
+    return event
+
+
+def record_many(*, topic: str, happened: list[tuple[int | None, dict]]) -> None:
+    """``record`` for many at once (an import's new people): (team id, payload) each."""
+    if happened:
+        OutboxEvent.objects.bulk_create(
+            [OutboxEvent(topic=topic, team_id=team_id, payload=payload)
+             for team_id, payload in happened],
+            batch_size=2000,
+        )  # fmt: skip
+        _announce_on_commit()
+
+
+def _announce_on_commit() -> None:
     connection = transaction.get_connection()
     # One message per transaction: it delivers every event waiting.
     if not (connection.in_atomic_block and any(
         callback is announce for _, callback, _ in connection.run_on_commit
     )):  # fmt: skip
         transaction.on_commit(announce)
-    return event
 
 
 def announce() -> None:

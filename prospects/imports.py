@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from empathy_crm import outbox
 from empathy_crm.access import assignable_owners, records_team_id, sees_everyone
 from empathy_crm.models import Notification
 from empathy_crm.notifications import notify
@@ -35,7 +36,7 @@ from prospects.models import (
     ProspectEvent,
     ProspectImport,
 )
-from prospects.services import FREE_MAIL_DOMAINS
+from prospects.services import FREE_MAIL_DOMAINS, prospect_payload
 
 log = logging.getLogger(__name__)
 
@@ -832,6 +833,8 @@ def import_write(plan: Plan) -> None:
         _apply(prospect, values, accounts)
         new.append(prospect)
     Prospect.objects.bulk_create(new, batch_size=2000)
+    outbox.record_many(topic=outbox.Topic.PROSPECT_CREATED,
+                       happened=[(p.team_id, prospect_payload(p)) for p in new])  # fmt: skip
     group_member_events_record(new)
     _updates_write(list(plan.updates.values()), accounts)
 

@@ -131,6 +131,23 @@ def test_a_tab_separated_file_is_read(rep):
     assert (job.delimiter, job.created_count, job.error_rows) == ("\t", 1, 0)
 
 
+def test_webhooks_hear_of_each_person_an_import_adds_and_of_no_update(client, rep):
+    from empathy_crm.models import OutboxEvent
+
+    ProspectFactory(owner=rep, email="ana@acme.example", first_name="Ana", title="")
+    client.force_login(rep)
+    upload(client, SALESFORCE.encode(), "salesforce.csv")
+    job = ProspectImport.objects.get()
+    confirm_mapping(client, job, **{"Contact Owner": "-"})
+    job.refresh_from_db()
+    assert (job.created_count, job.updated_count) == (1, 1)
+    job.mark(ProspectImport.Status.QUEUED)
+    imports.import_run(job.pk)
+    events = OutboxEvent.objects.filter(topic=OutboxEvent.Topic.PROSPECT_CREATED)
+    assert [e.payload["email"] for e in events] == ["bo@acme.example"]
+    assert events.get().payload["id"] == Prospect.objects.get(email="bo@acme.example").pk
+
+
 def test_our_export_imports_back_as_unchanged(client, rep, teammate):
     acme = AccountFactory(name="Acme", domain="acme.example", team=rep.team)
     for n in range(3):
