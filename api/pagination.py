@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
+
+from empathy_crm.ids import parse_id
 
 
 class IdCursorPagination(CursorPagination):
@@ -11,3 +14,11 @@ class IdCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        """DRF checks a cursor's shape, not its position: "p=x" would reach the database."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            if parse_id(cursor.position) is None:
+                raise NotFound(self.invalid_cursor_message)
+        return cursor

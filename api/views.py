@@ -27,6 +27,7 @@ from concierge import services as concierge_services
 from concierge.forms import DoneForm, SkipForm, SnoozeForm
 from concierge.models import FollowUp
 from empathy_crm.access import get_for
+from empathy_crm.ids import parse_id
 from empathy_maps.models import EmpathyMap
 from prospects import services as prospect_services
 from prospects.forms import (
@@ -163,9 +164,10 @@ def prospect_to_edit(request) -> Prospect:
     """The body's ``prospect``: one the user may edit (else a field error, never a hint
     whether someone else's exists)."""
     value = request.data.get("prospect") if isinstance(request.data, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    pk = None if isinstance(value, bool) or not isinstance(value, int | str) else parse_id(value)
+    if pk is None:
         raise invalid({"prospect": ["Give the id of a prospect you may edit."]})
-    found = Prospect.objects.editable_by(request.user).filter(pk=int(str(value)[:18])).first()
+    found = Prospect.objects.editable_by(request.user).filter(pk=pk).first()
     if found is None:
         raise invalid({"prospect": ["No prospect with this id that you may edit."]})
     return found

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 
 from commissions.models import CommissionPlan, RuleKind
 from commissions.money import decimal, display
+from empathy_crm.ids import is_number, parse_id
 from prospects.models import HelpKind
 
 #: Rules that pay for records, line by line; the others act on a statement's total.
@@ -118,7 +119,9 @@ def clean_params(kind: str, raw: dict, *, plan: CommissionPlan | None = None) ->
     elif kind == RuleKind.HOLD_HARMLESS:
         previous = str(raw.get("previous_plan") or "")
         found = (
-            CommissionPlan.objects.filter(pk=int(previous)).first() if previous.isdigit() else None
+            CommissionPlan.objects.filter(pk=parse_id(previous)).first()
+            if parse_id(previous) is not None
+            else None
         )
         if found is None:
             errors["previous_plan"] = "Choose the plan the reps were paid under before."
@@ -128,9 +131,9 @@ def clean_params(kind: str, raw: dict, *, plan: CommissionPlan | None = None) ->
         params["until"] = _date(raw, "until", errors)
     elif kind == RuleKind.CLAWBACK:
         days = str(raw.get("days") or "")
-        if not days.isdigit() or not 1 <= int(days) <= 730:
+        if not is_number(days, 3) or not 1 <= int(days) <= 730:
             errors["days"] = "Give a number of days from 1 to 730."
-        params["days"] = int(days) if days.isdigit() else None
+        params["days"] = int(days) if is_number(days, 3) else None
     else:
         raise ValidationError({"kind": "Choose a kind of rule."})
     if errors:

@@ -44,6 +44,7 @@ from commissions.models import (
 )
 from commissions.money import display
 from empathy_crm.access import Role, may_review, role_required, sees_everyone
+from empathy_crm.ids import parse_id
 from people.models import Team
 from prospects.imports import formula_escape
 
@@ -395,7 +396,7 @@ def audit_trail(request):
     raw_id = request.GET.get("id", "")
     entries = selectors.audit_entries(
         subject_type=subject_type if subject_type in AUDIT_TYPES else "",
-        subject_id=int(raw_id) if raw_id.isdigit() and len(raw_id) < 18 else None,
+        subject_id=parse_id(raw_id),
     )
     page = Paginator(entries, AUDIT_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from empathy_crm import notifications
+from empathy_crm.ids import parse_id
 from empathy_crm.models import Notification
 
 
@@ -53,9 +54,7 @@ def notice_open(request, pk: int):
 def notices_read(request):
     """Mark every notice read (``?id=`` one of them), and come back to the inbox."""
     notice_id = request.POST.get("id", "")
-    count = notifications.notices_read(
-        user=request.user, notice_id=int(notice_id) if notice_id.isdigit() else None
-    )
+    count = notifications.notices_read(user=request.user, notice_id=parse_id(notice_id))
     if not notice_id:
         messages.success(request, f"{count} notice{pluralize(count)} marked read.")
     return redirect("inbox")

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from empathy_crm.access import Role, get_for, may_edit, owners_to_filter_by, role_required
+from empathy_crm.ids import parse_id
 from empathy_crm.paginator import IdsFirstPaginator
 from empathy_maps import services
 from empathy_maps.models import EmpathyMap, Entry, MapStatus, Persona, Quadrant
@@ -205,9 +206,9 @@ def entry_create(request, pk: int):
 
 
 def _int(value: str) -> int:
-    if not value.isdigit():
+    if (found := parse_id(value)) is None:
         raise Http404
-    return int(value)
+    return found
 
 
 @login_required
@@ -265,9 +266,9 @@ def submit(request, pk: int):
 def review_queue(request):
     """Submitted maps by others in the manager's scope, the longest waiting first."""
     maps = EmpathyMap.objects.awaiting_review_by(request.user).order_by("updated_at", "pk")
-    owner = request.GET.get("owner", "")
-    if owner.isdigit():  # one rep's (from the manager's "Your team" card)
-        maps = maps.filter(owner_id=int(owner))
+    owner = parse_id(request.GET.get("owner", ""))
+    if owner is not None:  # one rep's (from the manager's "Your team" card)
+        maps = maps.filter(owner_id=owner)
     page = IdsFirstPaginator(maps, PAGE_SIZE, rows=maps_by_id).get_page(request.GET.get("page"))
     return render(request, "empathy_maps/review_queue.html", {"page": page})
 
@@ -277,9 +278,9 @@ def review(request, pk: int):
     empathy_map = map_for(request, pk)
     if request.method == "POST":
         entry_comments = {
-            int(key.removeprefix("entry-")): value
+            parse_id(key.removeprefix("entry-")): value
             for key, value in request.POST.items()
-            if key.startswith("entry-") and key.removeprefix("entry-").isdigit()
+            if key.startswith("entry-") and parse_id(key.removeprefix("entry-")) is not None
         }
         try:
             services.map_review(

@@ -3,7 +3,6 @@ the rollups, with their sample sizes, intervals and comparisons, and the rows be
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -16,6 +15,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from empathy_crm.access import Role, edits_only_own, sees_everyone
+from empathy_crm.ids import parse_id
 from insights import charts, metrics, services, stats
 from insights.metrics import AFTER, BEFORE, HELPED, NOT_HELPED, Counts
 from insights.models import (
@@ -118,17 +118,6 @@ def scope_for(
         person = _get(members, rep)
         teams = [t for t in teams if t.pk == person.team_id]
     return Scope(user, teams, rep=person, first=first, last=last)
-
-
-#: An id in a URL: ASCII digits only ("²" and "１" pass ``str.isdigit()`` but are no id), and
-#: no longer than a bigint holds.
-ID = re.compile(r"[0-9]{1,18}")
-
-
-def parse_id(value) -> int | None:
-    """The id ``value`` spells, or None."""
-    value = str(value)
-    return int(value) if ID.fullmatch(value) else None
 
 
 def _get(queryset, pk: str):
@@ -772,7 +761,7 @@ def came_before(found: list[Comparison], scope: Scope, url_for) -> dict[str, lis
     assets = {
         str(a.pk): a.title
         for a in ContentAsset.objects.filter(
-            pk__in=[int(k) for (kind, k) in totals if kind == "asset" and ID.fullmatch(k)]
+            pk__in=[int(k) for (kind, k) in totals if kind == "asset" and parse_id(k) is not None]
         )
     }
     for kind in ("asset", "help"):

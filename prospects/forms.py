@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from empathy_crm.access import default_owner_filter, sees_everyone
+from empathy_crm.ids import parse_id
 from empathy_crm.zones import TimeZoneField
 from people.models import User
 from prospects import services
@@ -85,7 +86,7 @@ class ProspectFilterForm(forms.Form):
         owner = self.cleaned_data["owner"] or self.default_owner
         if owner in ("me", "all") or owner in self.owners:
             return owner
-        if sees_everyone(self.user) and owner.isdigit():
+        if sees_everyone(self.user) and parse_id(owner) is not None:
             return owner  # any owner, e.g. from a link on a team page
         raise forms.ValidationError("Choose someone from the list.")
 

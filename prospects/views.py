@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from empathy_crm import crypto
 from empathy_crm.access import Role, get_for, owners_to_filter_by, role_required
+from empathy_crm.ids import parse_id
 from empathy_crm.paginator import CountUpToPaginator, IdsFirstPaginator
 from prospects import charts, imports, selectors, services
 from prospects.forms import (
@@ -529,9 +530,11 @@ def prospect_merge(request, pk: int):
     other_id = request.POST.get("other") or request.GET.get("other")
     other = None
     if other_id:
-        if not str(other_id).isdigit():
+        if parse_id(other_id) is None:
             raise Http404
-        other = get_object_or_404(candidates.select_related("account", "owner"), pk=other_id)
+        other = get_object_or_404(
+            candidates.select_related("account", "owner"), pk=parse_id(other_id)
+        )
     if request.method == "POST":
         if other is None:
             raise Http404

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
+from empathy_crm.ids import parse_id
 from prospects.models import ContentAsset, Conversation, Engagement, Prospect
 from rooms.models import PlanStep, Room, RoomQuestion
 
@@ -114,7 +115,7 @@ class StepForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         owner = data.get("owner") or ""
-        pk = int(owner[1:]) if owner[1:].isdigit() else None
+        pk = parse_id(owner[1:])
         self.instance.owner_prospect = self.people.get(pk) if owner[:1] == "p" else None
         self.instance.owner_rep = self.reps.get(pk) if owner[:1] == "r" else None
         return data

@@ -216,3 +216,20 @@ def test_a_nul_character_is_refused_in_the_one_error_format(api_as, rep):
     response = api_as(rep).get("/api/v1/prospects/", {"updated_since": "2026\x00"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("position", ["x", "²", "9" * 30])
+def test_a_made_up_cursor_is_not_found_in_the_one_error_format(api_as, rep, position):
+    import base64
+
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+    response = api_as(rep).get("/api/v1/prospects/", {"cursor": cursor})
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "Invalid cursor"
+
+
+@pytest.mark.parametrize("prospect", ["²", "１", "9" * 30, True, None, [1]])
+def test_a_record_named_by_an_odd_id_is_a_field_error(api_as, rep, prospect):
+    response = api_as(rep).post("/api/v1/conversations/", {"prospect": prospect})
+    assert response.status_code == 400
+    assert "prospect" in response.json()["error"]["fields"]
