@@ -18,7 +18,7 @@ class IdCursorPagination(CursorPagination):
     def decode_cursor(self, request):
         """DRF checks a cursor's shape, not its position: "p=x" would reach the database."""
         cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None:
-            if parse_id(cursor.position) is None:
-                raise NotFound(self.invalid_cursor_message)
+        position = cursor.position if cursor is not None else None
+        if position is not None and parse_id(position) is None:
+            raise NotFound(self.invalid_cursor_message)
         return cursor

@@ -238,7 +238,7 @@ class OpportunityViewSet(Resource):
     changed_fields = ("opened_on", "status_changed_at")
 
     def scoped(self):
-        return Opportunity.objects.all()
+        return Opportunity.objects.exclude(prospect__deleted_at__isnull=False)
 
     @idempotent
     def create(self, request):
@@ -295,7 +295,7 @@ class FollowUpViewSet(Resource):
     changed_fields = ("created_at", "completed_at", "due_at")
 
     def scoped(self):
-        return FollowUp.objects.select_related("prospect")
+        return FollowUp.objects.select_related("prospect").filter(prospect__deleted_at__isnull=True)
 
     def _act(self, request, form_class, change):
         followup = self.record(edit=True)

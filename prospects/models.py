@@ -408,9 +408,16 @@ class ContentAsset(models.Model):
 
 
 class ProspectRecordQuerySet(ScopedQuerySet):
-    """Rows that belong to a prospect are in scope when the prospect is."""
+    """Rows that belong to a prospect are in scope when the prospect is (a person deleted,
+    even while it can be undone, takes their rows out of sight with them)."""
 
     owner_field = "prospect__owner"
+
+    def visible_to(self, user) -> ScopedQuerySet:
+        return super().visible_to(user).filter(prospect__deleted_at__isnull=True)
+
+    def editable_by(self, user) -> ScopedQuerySet:
+        return super().editable_by(user).filter(prospect__deleted_at__isnull=True)
 
 
 class Engagement(models.Model):

@@ -304,6 +304,7 @@ def account_detail(request, pk: int):
         "conversations": conversations,
         "opportunities": Opportunity.objects.visible_to(request.user)
         .filter(account=account)
+        .exclude(prospect__deleted_at__isnull=False)  # nor a deleted person's
         .select_related("prospect")[:20],
         "can_edit": Account.objects.editable_by(request.user).filter(pk=account.pk).exists(),
     }

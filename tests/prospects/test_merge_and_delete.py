@@ -153,6 +153,29 @@ def test_a_deleted_person_is_hidden_everywhere_and_can_be_brought_back(client, r
     assert followup.status == "scheduled"
 
 
+def test_a_deleted_persons_conversations_and_opportunities_leave_the_account_and_the_api(
+    client, rep, pair
+):
+    from api.models import ApiToken
+
+    kept, _ = pair
+    ConversationFactory(prospect=kept, rep=rep, quotes="Who trains the new dispatchers?")
+    OpportunityFactory(prospect=kept, owner=rep, account=kept.account, name="Brightpath pilot")
+    _, raw = ApiToken.issue(user=rep, name="Zapier")
+    api = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    client.force_login(rep)
+    account = kept.account.get_absolute_url()
+    assert "Brightpath pilot" in client.get(account).text
+    assert client.get("/api/v1/conversations/", **api).json()["results"]
+    client.post(reverse("prospects:prospect_delete", args=[kept.pk]))
+    page = client.get(account).text
+    assert "Who trains the new dispatchers?" not in page and "Brightpath pilot" not in page
+    for path in ("conversations", "opportunities", "engagements", "followups"):
+        assert client.get(f"/api/v1/{path}/", **api).json()["results"] == [], path
+    client.post(reverse("prospects:prospect_restore", args=[kept.pk]))
+    assert "Brightpath pilot" in client.get(account).text, "undo brings them back"
+
+
 def test_after_the_window_the_sweep_deletes_for_good_and_undo_is_too_late(client, rep, pair, clock):
     kept, other = pair
     ConversationFactory(prospect=kept)
