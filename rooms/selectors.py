@@ -37,7 +37,12 @@ def room_for_member(member: RoomMember) -> dict:
         "steps": steps,
         "done": done,
         "people": list(
-            RoomMember.objects.filter(room=room, approved=True, revoked_at__isnull=True)
+            RoomMember.objects.filter(
+                room=room,
+                approved=True,
+                revoked_at__isnull=True,
+                prospect__deleted_at__isnull=True,
+            )
             .select_related("prospect")
             .order_by("prospect__first_name")
         ),

@@ -221,6 +221,8 @@ def member_for_token(token: str) -> RoomMember | None:
     )
     if member is None or not member.approved or member.prospect_id is None:
         return None
+    if member.prospect.deleted_at is not None:  # deleted (an undo may bring the link back)
+        return None
     if not member.link_works:
         raise LinkGone
     return member

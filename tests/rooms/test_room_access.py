@@ -166,3 +166,17 @@ def test_every_form_of_the_room_needs_its_csrf_token(furnished, graces_link):
     assert state() == before
     page = strict.get(reverse("room:view", args=[graces_link.token])).text
     assert page.count('name="csrfmiddlewaretoken"') == page.count("<form")
+
+
+def test_a_deleted_persons_link_stops_and_an_undo_brings_it_back(client, rep, furnished,
+                                                                 graces_link, grace, rosa, room):  # fmt: skip
+    from prospects.services import prospect_delete, prospect_restore
+
+    rosas = services.member_invite(room=room, prospect=rosa, by=rep, email=False)
+    assert "Rosa" in client.get(reverse("room:view", args=[graces_link.token])).text
+    prospect_delete(prospect=rosa, by=rep)
+    assert client.get(reverse("room:view", args=[rosas.token])).status_code == 404
+    page = client.get(reverse("room:view", args=[graces_link.token])).text
+    assert "Rosa" not in page, "a deleted person is not named in the room"
+    prospect_restore(prospect=rosa, by=rep)
+    assert client.get(reverse("room:view", args=[rosas.token])).status_code == 200
