@@ -23,7 +23,11 @@ from empathy_crm.models import Notification
 from empathy_crm.notifications import notify
 from people.models import User
 from prospects.models import Account, ContentAsset, Conversation, Engagement, Prospect
-from prospects.services import engagement_events_record, group_member_event_record
+from prospects.services import (
+    engagement_events_record,
+    group_member_event_record,
+    prospect_created_record,
+)
 from rooms.models import (
     LINK_DAYS,
     PlanStep,
@@ -162,6 +166,15 @@ def invitation_send(*, member: RoomMember, token: str, by: User) -> bool:
     return True
 
 
+class AlreadyAnswered(Exception):
+    """The invitation was approved or turned down meanwhile (another tab, a double click)."""
+
+
+class ColleagueElsewhere(Exception):
+    """The address belongs to someone the team knows at another company: they are not let
+    into this group's room."""
+
+
 def member_approve(*, member: RoomMember, by: User, days: int = LINK_DAYS) -> Invitation:
     """Let a colleague in: they join the buying group (the team's record of them, found by
     email or made now) and get their own link, by email."""
@@ -169,15 +182,18 @@ def member_approve(*, member: RoomMember, by: User, days: int = LINK_DAYS) -> In
     with transaction.atomic(durable=True):
         member = RoomMember.objects.select_for_update().get(pk=member.pk)
         if not member.is_pending:
-            raise ValueError("This invitation was already answered.")
+            raise AlreadyAnswered
         team_people = Prospect.objects.of_team(room.team_id)
         prospect = team_people.filter(email__lower=member.email.lower()).first()
+        if prospect is not None and prospect.account_id not in (None, room.account_id):
+            raise ColleagueElsewhere
         if prospect is None:
             prospect = Prospect.objects.create(
                 team_id=room.team_id, account=room.account, owner=room.rep,
                 first_name=member.first_name, last_name=member.last_name, email=member.email,
                 title=member.title, source=ROOM_SOURCE,
             )  # fmt: skip
+            prospect_created_record(prospect)
             group_member_event_record(prospect)
         elif prospect.account_id is None:
             prospect.account = room.account
@@ -223,8 +239,8 @@ def member_for_token(token: str) -> RoomMember | None:
         return None
     if member.prospect.deleted_at is not None:  # deleted (an undo may bring the link back)
         return None
-    if not member.link_works:
-        raise LinkGone
+    if not member.link_works or member.prospect.account_id != member.room.account_id:
+        raise LinkGone  # expired, revoked, or they left the group's company
     return member
 
 

@@ -240,8 +240,16 @@ def member_approve(request, pk: int, member_pk: int):
     if not form.is_valid() or not member.is_pending:
         messages.error(request, "That invitation was already answered.")
         return redirect(f"{room.get_absolute_url()}#people")
-    invitation = services.member_approve(member=member, by=request.user,
-                                         days=form.cleaned_data["days"])  # fmt: skip
+    try:
+        invitation = services.member_approve(member=member, by=request.user,
+                                             days=form.cleaned_data["days"])  # fmt: skip
+    except services.AlreadyAnswered:
+        messages.error(request, "That invitation was already answered.")
+        return redirect(f"{room.get_absolute_url()}#people")
+    except services.ColleagueElsewhere:
+        messages.error(request, f"{member.email} is someone your team knows at another company: "
+                                "they were not let into this room.")  # fmt: skip
+        return redirect(f"{room.get_absolute_url()}#people")
     _show_link(request, room, invitation)
     return redirect(f"{room.get_absolute_url()}#people")
 

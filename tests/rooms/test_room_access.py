@@ -83,7 +83,7 @@ def test_a_step_of_someone_else_cannot_be_marked_done(client, furnished, graces_
     assert furnished["rep_step"].status == "planned"
 
 
-@pytest.mark.parametrize("how", ["expired", "revoked", "replaced"])
+@pytest.mark.parametrize("how", ["expired", "revoked", "replaced", "moved"])
 def test_an_expired_revoked_or_replaced_link_is_a_polite_page(client, furnished, graces_link,
                                                               grace, rep, room, how):  # fmt: skip
     member = graces_link.member
@@ -91,6 +91,9 @@ def test_an_expired_revoked_or_replaced_link_is_a_polite_page(client, furnished,
         RoomMember.objects.filter(pk=member.pk).update(expires_at=member.created_at)
     elif how == "revoked":
         member.revoke()
+    elif how == "moved":  # Grace now works at another company: this group's room is closed to her
+        grace.account = AccountFactory(name="Globex", owner=rep)
+        grace.save(update_fields=["account"])
     else:
         services.member_invite(room=room, prospect=grace, by=rep, email=False)
     before = state()
@@ -121,6 +124,29 @@ def test_made_up_links_are_a_polite_404(client, furnished, token):
     response = client.get(f"/room/{token}/")
     assert response.status_code in (404, 400)
     assert "What will compliance ask?" not in response.text
+
+
+def test_a_colleague_known_at_another_company_is_not_let_in(client, rep, furnished, graces_link,
+                                                            room):  # fmt: skip
+    ProspectFactory(owner=rep, account=AccountFactory(name="Globex", owner=rep),
+                    email="sam@globex.example")  # fmt: skip
+    colleague = services.colleague_invite(member=graces_link.member, first_name="Sam",
+                                          last_name="Adeyemi", email="sam@globex.example")  # fmt: skip
+    client.force_login(rep)
+    url = reverse("rooms:member_approve", args=[room.pk, colleague.pk])
+    page = client.post(url, {"days": 30}, follow=True).text
+    assert "someone your team knows at another company" in page
+    colleague.refresh_from_db()
+    assert colleague.is_pending and colleague.token_hash is None
+
+
+def test_an_invitation_answered_meanwhile_is_not_answered_twice(rep, furnished, graces_link):
+    colleague = services.colleague_invite(member=graces_link.member, first_name="Sam",
+                                          last_name="Adeyemi", email="sam@brightpath.example")  # fmt: skip
+    services.member_approve(member=colleague, by=rep)  # the first tab
+    with pytest.raises(services.AlreadyAnswered):  # the second, with the page it had
+        services.member_approve(member=colleague, by=rep)
+    assert RoomMember.objects.filter(email="sam@brightpath.example", approved=True).count() == 1
 
 
 def test_a_colleague_waiting_for_approval_has_no_way_in(client, furnished, graces_link):
