@@ -19,7 +19,7 @@ from empathy_crm import crypto
 from empathy_crm.access import Role, get_for, owners_to_filter_by, role_required
 from empathy_crm.ids import parse_id
 from empathy_crm.paginator import CountUpToPaginator, IdsFirstPaginator
-from prospects import charts, imports, selectors, services
+from prospects import charts, imports, panels, selectors, services
 from prospects.forms import (
     AccountClimbForm,
     ConversationForm,
@@ -308,6 +308,7 @@ def account_detail(request, pk: int):
         .select_related("prospect")[:20],
         "can_edit": Account.objects.editable_by(request.user).filter(pk=account.pk).exists(),
     }
+    context["panels"] = panels.account_panels(request, account, context["can_edit"])
     return render(request, "prospects/account_detail.html", context)
 
 
