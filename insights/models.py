@@ -242,9 +242,13 @@ class Topic(models.Model):
 
 
 class MentionQuerySet(ScopedQuerySet):
-    """In scope when the person it is about is (their current owner, as for every record)."""
+    """In scope when the person it is about is (their current owner, as for every record),
+    and out of sight with them once they are deleted."""
 
     owner_field = "prospect__owner"
+
+    def visible_to(self, user) -> MentionQuerySet:
+        return super().visible_to(user).filter(prospect__deleted_at__isnull=True)
 
 
 class TopicMention(models.Model):
@@ -306,7 +310,7 @@ class CoachingQuerySet(ScopedQuerySet):
     owner_field = "conversation__prospect__owner"
 
     def visible_to(self, user) -> CoachingQuerySet:
-        scoped = super().visible_to(user)
+        scoped = super().visible_to(user).filter(conversation__prospect__deleted_at__isnull=True)
         if edits_only_own(user):
             return scoped.filter(conversation__rep=user)
         return scoped
