@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from concierge import scheduling
 from concierge.models import OPEN_STATUSES, FollowUp, FollowUpStatus, Outcome
 from people.models import User
-from prospects.models import Conversation
+from prospects.models import Conversation, Prospect
 
 OUTCOME_CHOICES = [("", "How did it go?"), *Outcome.choices]
 
@@ -146,7 +146,10 @@ def weeks_for(people: list[User], *, days: int = DAYS) -> list[Week]:
         )
     }
     done = Q(status=FollowUpStatus.DONE, completed_at__gte=since)
-    overdue = Q(status__in=OPEN_STATUSES, due_at__lt=now, prospect__deleted_at__isnull=True)
+    # Not a deleted person's (checked per candidate row by primary key: as a join, PostgreSQL
+    # hashed the whole prospect table for every manager's home page).
+    deleted = Prospect.all_objects.filter(pk=OuterRef("prospect_id"), deleted_at__isnull=False)
+    overdue = Q(status__in=OPEN_STATUSES, due_at__lt=now) & ~Q(Exists(deleted))
     followups = {
         row["assignee_id"]: row
         for row in FollowUp.objects.filter(done | overdue, assignee_id__in=ids)
