@@ -5,6 +5,7 @@ revoked by their owners (shown once, kept hashed), endpoints are added on the We
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from api.models import ApiToken, IdempotentRequest, WebhookDelivery, WebhookEndpoint
 from empathy_crm.admin import BigTableAdmin, ReadOnlyAdmin
@@ -36,6 +37,7 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
     """Where events are POSTed; the secret is not shown (its last four characters are)."""
 
     list_display = ("url", "team", "is_active", "secret_hint", "created_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_select_related = ("team",)
     list_filter = ("is_active",)
     search_fields = ("url",)
