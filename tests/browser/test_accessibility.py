@@ -38,6 +38,8 @@ def screens(rep, teammate, manager, admin_user, team):
     dana = ProspectFactory(owner=rep, first_name="Dana", last_name="Whitfield",
                            open_question="How do we roll this out without a revolt?")  # fmt: skip
     talk = ConversationFactory(prospect=dana, rep=rep, quotes="If dispatch hates it, it's dead.")
+    ProspectFactory(owner=rep, account=dana.account, first_name="Marcus",  # faded: not climbing
+                    willingness="not_now")  # fmt: skip
     followup = FollowUpFactory(prospect=dana, kind="send_resource",
                                 due_at=timezone.now() - timedelta(hours=1))  # fmt: skip
     board = maps.map_for_prospect(prospect=dana, author=rep)
