@@ -27,7 +27,7 @@ from concierge import services as concierge_services
 from concierge.forms import DoneForm, SkipForm, SnoozeForm
 from concierge.models import FollowUp
 from empathy_crm.access import get_for
-from empathy_crm.ids import parse_id
+from empathy_crm.ids import ID, parse_id
 from empathy_maps.models import EmpathyMap
 from prospects import services as prospect_services
 from prospects.forms import (
@@ -40,7 +40,6 @@ from prospects.forms import (
 )
 from prospects.models import Account, Conversation, Engagement, Opportunity, Prospect
 
-ID = r"[0-9]{1,18}"
 PROSPECT_ID = {"prospect": serializers.IntegerField(help_text="The prospect's id.")}
 UPDATED_SINCE = OpenApiParameter(
     "updated_since", OpenApiTypes.DATETIME, description="Only records changed at or after "
@@ -67,7 +66,7 @@ def moment(text: str):
 class Resource(viewsets.GenericViewSet):
     """A list (cursor pages, ``updated_since``) and single records, in the user's scope."""
 
-    lookup_value_regex = ID
+    lookup_value_regex = ID.pattern
     #: The fields that say a record changed at or after a moment (any of them).
     changed_fields: tuple[str, ...] = ("created_at",)
 

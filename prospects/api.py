@@ -25,6 +25,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from empathy_crm.ids import parse_id
 from prospects.models import Account, ContentAsset, Engagement, FormSource, Prospect
 from prospects.services import (
     IdempotencyKeyReused,
@@ -36,7 +37,6 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 20  # objects and arrays inside each other; real form payloads use two or three
 SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
-SOURCE_ID = re.compile(r"[0-9]{1,18}")
 TOLERANCE_SECONDS = 5 * 60
 NO_TIMESTAMP = (
     "Missing X-Empathy-Timestamp: send the Unix time in seconds at which you sign the "
@@ -125,9 +125,9 @@ def signed_source(request, raw: bytes) -> FormSource:
     source_id = request.headers.get("X-Empathy-Source", "").strip()
     signature = SIGNATURE.fullmatch(request.headers.get("X-Empathy-Signature", "").strip())
     source = None
-    if SOURCE_ID.fullmatch(source_id) and signature:
+    if parse_id(source_id) is not None and signature:
         source = (
-            FormSource.objects.filter(pk=int(source_id))
+            FormSource.objects.filter(pk=parse_id(source_id))
             .only("pk", "name", "team_id", "is_active", "secret_encrypted",
                   "previous_secret_encrypted", "previous_secret_until")
             .first()
